@@ -1,0 +1,170 @@
+//! The `phonescrub` command-line tool: the same engine as the page, for batch jobs and
+//! files too big for a browser tab.
+//!
+//! Exit codes: 0 success, 1 unreadable input, 2 bad policy or usage.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::fs::File;
+    use std::io::{BufWriter, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+    use std::time::Instant;
+
+    use clap::{Parser, Subcommand};
+    use phonescrub::{Error, Policy, Scrubber};
+
+    #[derive(Parser)]
+    #[command(
+        name = "phonescrub",
+        version,
+        about = "Scrub phone-number contact lists on your own machine"
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Print the list's encoding, delimiter, columns and each column's guessed role (JSON).
+        Profile {
+            /// The contact list (CSV, TSV or other delimited text).
+            input: PathBuf,
+            /// Region for numbers without +country code, e.g. GB (helps spot the phone column).
+            #[arg(long)]
+            region: Option<String>,
+            /// Rows to look at.
+            #[arg(long, default_value_t = phonescrub::DEFAULT_SAMPLE_ROWS)]
+            rows: usize,
+        },
+        /// Scrub a list under a policy, writing the cleaned list, the removed rows and a report.
+        Scrub {
+            /// The contact list.
+            input: PathBuf,
+            /// The policy (JSON, the same shape the page saves).
+            #[arg(long)]
+            policy: PathBuf,
+            /// An opt-out (suppression) list; repeat for several.
+            #[arg(long = "optout")]
+            opt_outs: Vec<PathBuf>,
+            /// Where to write the cleaned list.
+            #[arg(long)]
+            out: PathBuf,
+            /// Where to write the removed rows (with line and reasons).
+            #[arg(long)]
+            removed: PathBuf,
+            /// Where to write the report (JSON).
+            #[arg(long)]
+            report: PathBuf,
+            /// Print progress to stderr.
+            #[arg(long)]
+            progress: bool,
+        },
+    }
+
+    fn open(path: &Path) -> Result<File, Error> {
+        File::open(path).map_err(|e| Error::input(format!("cannot open {}: {e}", path.display())))
+    }
+
+    fn create(path: &Path) -> Result<BufWriter<File>, Error> {
+        File::create(path)
+            .map(BufWriter::new)
+            .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display())))
+    }
+
+    fn today() -> phonescrub::Date {
+        time::OffsetDateTime::now_utc().date()
+    }
+
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        let result: Result<(), Error> = match cli.command {
+            Command::Profile {
+                input,
+                region,
+                rows,
+            } => (|| {
+                let size = std::fs::metadata(&input).ok().map(|m| m.len());
+                let profile = phonescrub::profile(open(&input)?, rows, region.as_deref(), size)?;
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&profile).expect("plain data")
+                );
+                Ok(())
+            })(),
+            Command::Scrub {
+                input,
+                policy,
+                opt_outs,
+                out,
+                removed,
+                report,
+                progress,
+            } => (|| {
+                let text = std::fs::read_to_string(&policy)
+                    .map_err(|e| Error::policy(format!("cannot read {}: {e}", policy.display())))?;
+                let policy = Policy::from_json(&text)?;
+                let started = Instant::now();
+                let mut scrubber = Scrubber::new(policy, today())?;
+                for list in &opt_outs {
+                    let name = list.file_name().map_or_else(
+                        || list.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    scrubber.add_opt_out_list(&name, open(list)?)?;
+                }
+                let size = std::fs::metadata(&input)
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+                    .max(1);
+                let mut cleaned = create(&out)?;
+                let mut removed_out = create(&removed)?;
+                let mut report_progress = |p: phonescrub::Progress| {
+                    if progress {
+                        eprint!(
+                            "\r{:?}: {} rows, {:.0}%   ",
+                            p.phase,
+                            p.rows,
+                            100.0 * p.bytes as f64 / size as f64
+                        );
+                    }
+                };
+                let mut rep = scrubber.run(
+                    &mut || open(&input),
+                    &mut cleaned,
+                    &mut removed_out,
+                    &mut report_progress,
+                )?;
+                if progress {
+                    eprintln!();
+                }
+                rep.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+                let mut file = create(&report)?;
+                file.write_all(rep.to_json().as_bytes())?;
+                file.flush()?;
+                eprintln!(
+                    "{} rows read: {} kept, {} removed ({:.0} ms)",
+                    rep.rows_read, rep.rows_kept, rep.rows_removed, rep.elapsed_ms
+                );
+                Ok(())
+            })(),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("phonescrub: {err}");
+                ExitCode::from(if err.is_policy() { 2 } else { 1 })
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+// The tool is native-only; in the wasm build the engine is used through `src/wasm.rs`.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

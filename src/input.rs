@@ -1,0 +1,323 @@
+//! Bytes -> records: encoding, delimiter sniffing, and a tap that counts and hashes the
+//! raw bytes as they stream past, so no pass ever needs the whole file in memory.
+
+use std::cell::RefCell;
+use std::io::{self, Cursor, Read};
+use std::rc::Rc;
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// How much of the start of a file is looked at to decide encoding and delimiter.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Delimiters we sniff among, in tie-break order.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// What the start of the file told us.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sniffed {
+    /// "UTF-8", "UTF-16LE", "UTF-16BE" or "windows-1252".
+    pub encoding: &'static str,
+    /// The field delimiter.
+    pub delimiter: u8,
+    /// True when the file started with a byte-order mark.
+    pub bom: bool,
+}
+
+/// Bytes read and their SHA-256, updated as the source is read.
+#[derive(Default)]
+struct TapState {
+    bytes: u64,
+    sha: Sha256,
+}
+
+/// A reader that counts and hashes what passes through it.
+struct Tap<R> {
+    inner: R,
+    state: Rc<RefCell<TapState>>,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.state.borrow_mut();
+        state.bytes += n as u64;
+        state.sha.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// An opened input: what was sniffed and a CSV reader over UTF-8 text.
+pub struct Source<'a> {
+    /// Encoding, delimiter and BOM.
+    pub sniffed: Sniffed,
+    /// Records, as UTF-8 bytes (windows-1252 and UTF-16 are transcoded on the fly).
+    pub reader: csv::Reader<Box<dyn Read + 'a>>,
+    tap: Rc<RefCell<TapState>>,
+}
+
+impl Source<'_> {
+    /// Raw bytes read from the source so far (the CSV reader reads ahead a little).
+    pub fn bytes_read(&self) -> u64 {
+        self.tap.borrow().bytes
+    }
+
+    /// Lowercase hex SHA-256 of the raw bytes read so far: of the whole input once the
+    /// reader is exhausted.
+    pub fn sha256_hex(&self) -> String {
+        let digest = self.tap.borrow().sha.clone().finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Opens `input`: sniffs the encoding and (unless given) the delimiter from its first
+/// [`SNIFF_BYTES`], and returns a reader over its records.
+pub fn open<'a, R: Read + 'a>(
+    input: R,
+    delimiter: Option<u8>,
+    has_headers: bool,
+) -> Result<Source<'a>> {
+    let state = Rc::new(RefCell::new(TapState::default()));
+    let mut tap = Tap {
+        inner: input,
+        state: Rc::clone(&state),
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut tap).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    let truncated = head.len() == SNIFF_BYTES;
+    if head.is_empty() {
+        return Err(Error::input("the file is empty"));
+    }
+    let (encoding, bom_len) = sniff_encoding(&head, truncated)?;
+    let sample = decode_sample(&head[bom_len..], encoding);
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => sniff_delimiter(&sample, truncated),
+    };
+    let stream: Box<dyn Read + 'a> = match encoding {
+        None => {
+            let mut head = Cursor::new(head);
+            head.set_position(bom_len as u64);
+            Box::new(head.chain(tap))
+        }
+        Some(enc) => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(enc))
+                .bom_override(true)
+                .build(Cursor::new(head).chain(tap)),
+        ),
+    };
+    let reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(has_headers)
+        .flexible(true)
+        .buffer_capacity(64 * 1024)
+        .from_reader(stream);
+    Ok(Source {
+        sniffed: Sniffed {
+            encoding: encoding.map_or("UTF-8", Encoding::name),
+            delimiter,
+            bom: bom_len > 0,
+        },
+        reader,
+        tap: state,
+    })
+}
+
+/// `None` means UTF-8 (passed through untouched); otherwise the encoding to transcode
+/// from. Also returns the BOM length to skip for UTF-8.
+fn sniff_encoding(head: &[u8], truncated: bool) -> Result<(Option<&'static Encoding>, usize)> {
+    if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        return Ok((None, 3));
+    }
+    if head.starts_with(&[0xff, 0xfe]) {
+        return Ok((Some(UTF_16LE), 0));
+    }
+    if head.starts_with(&[0xfe, 0xff]) {
+        return Ok((Some(UTF_16BE), 0));
+    }
+    if let Some(kind) = binary_kind(head) {
+        return Err(Error::input(format!(
+            "this is not a text list: it looks like {kind}. Export or save it as CSV (comma- or semicolon-separated) or tab-separated text first"
+        )));
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => Ok((None, 0)),
+        // The sample may end in the middle of a character; that is still UTF-8.
+        Err(e) if truncated && e.error_len().is_none() => Ok((None, 0)),
+        Err(_) => Ok((Some(WINDOWS_1252), 0)),
+    }
+}
+
+fn binary_kind(head: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"%PDF", "a PDF document"),
+        (
+            b"PK\x03\x04",
+            "a zip archive (an .xlsx, .ods or .docx file?)",
+        ),
+        (b"\xd0\xcf\x11\xe0", "an old Office file (.xls?)"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\x1f\x8b", "a gzip archive"),
+    ];
+    if let Some((_, kind)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Some(kind);
+    }
+    // Text files do not hold NUL bytes (UTF-16 ones start with a BOM, handled above).
+    let nuls = head.iter().take(4096).filter(|&&b| b == 0).count();
+    (nuls > 0).then_some("a binary file")
+}
+
+fn decode_sample(head: &[u8], encoding: Option<&'static Encoding>) -> String {
+    match encoding {
+        None => String::from_utf8_lossy(head).into_owned(),
+        Some(enc) => enc.decode(head).0.into_owned(),
+    }
+}
+
+/// Picks the delimiter whose count per line is steadiest across the sample's lines
+/// (quotes respected), preferring more columns, then the order of [`DELIMITERS`].
+pub fn sniff_delimiter(sample: &str, truncated: bool) -> u8 {
+    let mut lines = split_logical_lines(sample);
+    if truncated && lines.len() > 1 {
+        lines.pop(); // the last line may be cut short
+    }
+    lines.truncate(50);
+    let mut best = (b',', 0usize, 0usize);
+    for &d in &DELIMITERS {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
+        let Some(&header) = counts.first() else {
+            continue;
+        };
+        if header == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == header).count();
+        if (consistent, header) > (best.1, best.2) {
+            best = (d, consistent, header);
+        }
+    }
+    best.0
+}
+
+/// Lines, not splitting inside quoted fields.
+fn split_logical_lines(sample: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut in_quotes = false;
+    let mut start = 0;
+    let bytes = sample.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => {
+                if i > start {
+                    lines.push(&sample[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < bytes.len() {
+        lines.push(&sample[start..]);
+    }
+    lines
+}
+
+fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
+    let mut in_quotes = false;
+    let mut n = 0;
+    for &b in line.as_bytes() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == delimiter && !in_quotes {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(bytes: &[u8]) -> (Sniffed, Vec<Vec<String>>) {
+        let mut src = open(bytes, None, false).unwrap();
+        let rows = src
+            .reader
+            .byte_records()
+            .map(|r| {
+                r.unwrap()
+                    .iter()
+                    .map(|f| String::from_utf8(f.to_vec()).unwrap())
+                    .collect()
+            })
+            .collect();
+        (src.sniffed, rows)
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let (s, rows) = records(b"\xef\xbb\xbfname,phone\nZo\xc3\xab,0121\n");
+        assert_eq!((s.encoding, s.delimiter, s.bom), ("UTF-8", b',', true));
+        assert_eq!(rows, vec![vec!["name", "phone"], vec!["Zoë", "0121"]]);
+        let (s, _) = records(b"name;phone\r\na;1\r\n");
+        assert_eq!((s.encoding, s.delimiter, s.bom), ("UTF-8", b';', false));
+    }
+
+    #[test]
+    fn utf16_tab_separated_as_excel_writes_it() {
+        let text = "name\tphone\r\nZoë\t0121\r\n";
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (s, rows) = records(&bytes);
+        assert_eq!((s.encoding, s.delimiter), ("UTF-16LE", b'\t'));
+        assert_eq!(rows[1], vec!["Zoë", "0121"]);
+    }
+
+    #[test]
+    fn windows_1252_when_not_utf8() {
+        let (s, rows) = records(b"name|phone\nZo\xeb|0121\n");
+        assert_eq!((s.encoding, s.delimiter), ("windows-1252", b'|'));
+        assert_eq!(rows[1][0], "Zoë");
+    }
+
+    #[test]
+    fn quoted_delimiters_do_not_fool_the_sniffer() {
+        let sample = "name,phone\n\"Smith; John\",1\n\"Doe; Jane\",2\n";
+        assert_eq!(sniff_delimiter(sample, false), b',');
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_clear_errors() {
+        assert_eq!(
+            open(&b""[..], None, true).err().unwrap().to_string(),
+            "the file is empty"
+        );
+        let err = open(&b"%PDF-1.7\n..."[..], None, true).err().unwrap();
+        assert!(err.to_string().contains("PDF"), "{err}");
+        let err = open(&b"a,b\n\x00\x01\x02"[..], None, true).err().unwrap();
+        assert!(err.to_string().contains("binary"), "{err}");
+    }
+
+    #[test]
+    fn tap_counts_and_hashes_everything() {
+        let data = b"a,b\n1,2\n";
+        let mut src = open(&data[..], None, false).unwrap();
+        while src.reader.byte_records().next().is_some() {}
+        assert_eq!(src.bytes_read(), data.len() as u64);
+        let expected: String = Sha256::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(src.sha256_hex(), expected);
+    }
+}

@@ -1,0 +1,136 @@
+//! CSV writing: formula safety (OWASP CSV injection) and the optional BOM.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use crate::error::Result;
+
+/// Writes one output file.
+pub struct CsvOut<W: Write> {
+    writer: csv::Writer<W>,
+    formula_safe: bool,
+}
+
+impl<W: Write> CsvOut<W> {
+    /// A comma-separated writer. With `formula_safe`, every field is quoted and cells
+    /// that a spreadsheet would run as a formula get a leading `'` (see [`neutralise`]).
+    pub fn new(mut inner: W, formula_safe: bool, bom: bool) -> Result<CsvOut<W>> {
+        if bom {
+            inner.write_all(b"\xef\xbb\xbf")?;
+        }
+        let writer = csv::WriterBuilder::new()
+            .quote_style(if formula_safe {
+                csv::QuoteStyle::Always
+            } else {
+                csv::QuoteStyle::Necessary
+            })
+            .buffer_capacity(64 * 1024)
+            .from_writer(inner);
+        Ok(CsvOut {
+            writer,
+            formula_safe,
+        })
+    }
+
+    /// Writes one field of the current row.
+    pub fn field(&mut self, cell: &[u8]) -> Result<()> {
+        if self.formula_safe {
+            self.writer.write_field(neutralise(cell))?;
+        } else {
+            self.writer.write_field(cell)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the current row.
+    pub fn end_row(&mut self) -> Result<()> {
+        self.writer.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(self) -> Result<W> {
+        self.writer
+            .into_inner()
+            .map_err(|e| crate::error::Error::from(e.into_error()))
+    }
+}
+
+/// OWASP CSV injection: a cell whose first character, after leading spaces, is
+/// `=` `+` `-` `@` tab CR or LF (or their full-width forms) is prefixed with `'`, so
+/// spreadsheets show it as text instead of evaluating it. Other cells are unchanged.
+pub fn neutralise(cell: &[u8]) -> Cow<'_, [u8]> {
+    if starts_formula(cell) {
+        let mut safe = Vec::with_capacity(cell.len() + 1);
+        safe.push(b'\'');
+        safe.extend_from_slice(cell);
+        Cow::Owned(safe)
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+fn starts_formula(cell: &[u8]) -> bool {
+    if matches!(cell.first(), Some(b'\t' | b'\r' | b'\n')) {
+        return true;
+    }
+    let mut rest = cell;
+    loop {
+        rest = match rest {
+            [b' ', tail @ ..] => tail,
+            [0xc2, 0xa0, tail @ ..] => tail,       // no-break space
+            [0xe3, 0x80, 0x80, tail @ ..] => tail, // ideographic space
+            _ => break,
+        };
+    }
+    matches!(
+        rest,
+        [b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\n', ..]
+            | [0xef, 0xbc, 0x9d | 0x8b | 0x8d | 0xa0, ..] // full-width = + - @
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn safe(cell: &str) -> String {
+        String::from_utf8(neutralise(cell.as_bytes()).into_owned()).unwrap()
+    }
+
+    #[test]
+    fn owasp_examples_are_neutralised() {
+        assert_eq!(safe("=1+2"), "'=1+2");
+        assert_eq!(safe("+441212941091"), "'+441212941091");
+        assert_eq!(safe("-2+3"), "'-2+3");
+        assert_eq!(safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(safe("\t=1"), "'\t=1");
+        assert_eq!(safe("\r=1"), "'\r=1");
+        assert_eq!(safe("  =cmd|' /C calc'!A0"), "'  =cmd|' /C calc'!A0");
+        assert_eq!(safe("\u{a0}=1"), "'\u{a0}=1");
+        assert_eq!(safe("＝1"), "'＝1");
+    }
+
+    #[test]
+    fn ordinary_cells_are_untouched() {
+        for cell in ["Alice", "0121 294 1091", "a=b", "", "  x", "2025-01-01"] {
+            assert_eq!(safe(cell), cell);
+        }
+    }
+
+    #[test]
+    fn writer_quotes_everything_when_safe_and_writes_a_bom_on_request() {
+        let mut out = CsvOut::new(Vec::new(), true, true).unwrap();
+        out.field(b"=1").unwrap();
+        out.field(b"x,y").unwrap();
+        out.end_row().unwrap();
+        let bytes = out.finish().unwrap();
+        assert_eq!(bytes, b"\xef\xbb\xbf\"'=1\",\"x,y\"\n");
+
+        let mut out = CsvOut::new(Vec::new(), false, false).unwrap();
+        out.field(b"=1").unwrap();
+        out.field(b"x,y").unwrap();
+        out.end_row().unwrap();
+        assert_eq!(out.finish().unwrap(), b"=1,\"x,y\"\n");
+    }
+}

@@ -1,0 +1,355 @@
+//! Raw cell -> normalised number: E.164, validity, formatting.
+//!
+//! Parsing and validation are the `phonenumber` crate's (libphonenumber's metadata). Before
+//! the crate sees a cell we do what libphonenumber's own `extractPossibleNumber` and
+//! `maybeExtractCountryCode` do and the crate gets wrong (see `tests/golden.rs` and the
+//! README's "Known differences"):
+//!
+//! * A number that already carries its country code (`+CC…`, or the default region's
+//!   international dialling prefix such as `011` or `00`) is parsed without a default
+//!   region. The crate otherwise strips the *default* region's national prefix from the
+//!   national part (`+49 1512…` under US lost its `1`).
+//! * Unicode digits (full-width, Arabic-Indic, …) become ASCII; a leading label such as
+//!   `Tel:` and RFC 3966 `tel:` URI parameters (`;ext=`, `;phone-context=`, the source of
+//!   past crashes in the crate) are cut off before parsing.
+
+use std::str::FromStr;
+
+use phonenumber::country::Id;
+use phonenumber::metadata::DATABASE;
+use phonenumber::{Mode, PhoneNumber};
+
+use crate::policy::PhoneFormat;
+
+/// Cells longer than this (in bytes, after trimming) are never phone numbers: they are
+/// reported `invalid_number` without being parsed, which bounds the parser's work.
+pub const MAX_PHONE_CELL_BYTES: usize = 128;
+
+/// What a phone cell turned out to hold.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// Empty, or no digit at all ("n/a", "-", "none").
+    Missing,
+    /// Digits that do not make a valid number for the region in force.
+    Invalid,
+    /// A valid number.
+    Valid(Number),
+}
+
+/// A valid, normalised phone number.
+#[derive(Clone, Debug)]
+pub struct Number {
+    parsed: PhoneNumber,
+    key: u64,
+}
+
+impl Number {
+    /// The E.164 digits as one integer: the key for dedupe and opt-out matching.
+    /// E.164 never starts with 0, so distinct numbers have distinct keys.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// "+441212941091".
+    pub fn e164(&self) -> String {
+        format!("+{}", self.key)
+    }
+
+    /// The number written as the policy asks (`Original` is the caller's raw cell).
+    pub fn format(&self, format: PhoneFormat) -> String {
+        match format {
+            PhoneFormat::E164 | PhoneFormat::Original => self.e164(),
+            PhoneFormat::International => {
+                self.parsed.format().mode(Mode::International).to_string()
+            }
+            PhoneFormat::National => self.parsed.format().mode(Mode::National).to_string(),
+        }
+    }
+
+    /// The ISO region the number belongs to, when the metadata can tell.
+    pub fn region(&self) -> Option<String> {
+        self.parsed.country().id().map(|id| id.as_ref().to_string())
+    }
+}
+
+/// A region code with phone metadata ("GB", "us"), or `None`.
+pub fn region_id(code: &str) -> Option<Id> {
+    let upper = code.trim().to_ascii_uppercase();
+    let id = Id::from_str(&upper).ok()?;
+    DATABASE.by_id(id.as_ref()).map(|_| id)
+}
+
+/// Reads a region cell: an ISO alpha-2 or alpha-3 code or an English country name
+/// ("GB", "GBR", "United Kingdom", "UK"). `None` when it cannot be read.
+pub fn region_from_cell(cell: &str) -> Option<Id> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return None;
+    }
+    if cell.len() == 2 {
+        if let Some(id) = region_id(cell) {
+            return Some(id);
+        }
+    }
+    // celes keys names without spaces or punctuation ("unitedkingdom"), aliases too ("uk").
+    let key: String = cell
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if key == "uk" {
+        // Not an ISO code (it is reserved for GB), but what half of all lists say.
+        return region_id("GB");
+    }
+    let country = celes::Country::from_str(&key)
+        .or_else(|_| celes::Country::from_alias(&key))
+        .ok()?;
+    region_id(country.alpha2)
+}
+
+/// Normalises one phone cell under an optional default region.
+pub fn normalise(raw: &str, region: Option<Id>) -> Verdict {
+    let cell = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    // Our own formula-safe prefix: a cleaned file must read back as the same numbers.
+    let cell = cell.strip_prefix('\'').unwrap_or(cell);
+    if cell.is_empty() {
+        return Verdict::Missing;
+    }
+    if cell.len() > MAX_PHONE_CELL_BYTES {
+        return Verdict::Invalid;
+    }
+    let mut text = ascii_digits(cell);
+    if let Some(rest) = strip_tel_uri(&text) {
+        text = rest;
+    }
+    // libphonenumber's extractPossibleNumber: start at the first '+' or digit.
+    let Some(start) = text.find(|c: char| c == '+' || c.is_ascii_digit()) else {
+        return Verdict::Missing;
+    };
+    let text = &text[start..];
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return Verdict::Missing;
+    }
+    let parsed = if let Some(after_plus) = text.strip_prefix('+') {
+        parse(None, &format!("+{after_plus}"))
+    } else if let Some(international) = region.and_then(|r| rewrite_idd(text, r)) {
+        parse(None, &international)
+    } else if region.is_some() {
+        parse(region, text)
+    } else {
+        None
+    };
+    match parsed {
+        Some(number) if number.is_valid() => match e164_key(&number) {
+            Some(key) => Verdict::Valid(Number {
+                parsed: number,
+                key,
+            }),
+            None => Verdict::Invalid,
+        },
+        _ => Verdict::Invalid,
+    }
+}
+
+fn parse(region: Option<Id>, text: &str) -> Option<PhoneNumber> {
+    // The crate has panicked on malformed input before (RustSec advisories); natively a
+    // panic is caught and the cell is simply invalid. In wasm (panic = abort) the
+    // pre-checks above are the defence, and the worker restarts a trapped instance.
+    std::panic::catch_unwind(|| phonenumber::parse(region, text).ok())
+        .ok()
+        .flatten()
+}
+
+fn e164_key(number: &PhoneNumber) -> Option<u64> {
+    let e164 = number.format().mode(Mode::E164).to_string();
+    e164.strip_prefix('+')?.parse().ok()
+}
+
+/// Replaces Unicode decimal digits and the full-width plus with ASCII.
+fn ascii_digits(cell: &str) -> String {
+    if cell.is_ascii() {
+        return cell.to_string();
+    }
+    cell.chars()
+        .map(|c| match c {
+            '\u{ff0b}' => '+',
+            _ => match unicode_digit(c) {
+                Some(d) => char::from(b'0' + d),
+                None => c,
+            },
+        })
+        .collect()
+}
+
+/// The value of a decimal digit from the scripts libphonenumber accepts.
+fn unicode_digit(c: char) -> Option<u8> {
+    const ZEROS: &[u32] = &[
+        0xff10, // full-width
+        0x0660, // Arabic-Indic
+        0x06f0, // Extended Arabic-Indic (Persian, Urdu)
+        0x0966, // Devanagari
+        0x09e6, // Bengali
+        0x0e50, // Thai
+        0x1040, // Myanmar
+    ];
+    let code = c as u32;
+    ZEROS
+        .iter()
+        .find(|&&zero| (zero..zero + 10).contains(&code))
+        .map(|zero| (code - zero) as u8)
+}
+
+/// `tel:+1-201-555-0123;ext=1;phone-context=…` -> `+1-201-555-0123`.
+fn strip_tel_uri(text: &str) -> Option<String> {
+    let head = text.get(..4)?;
+    if !head.eq_ignore_ascii_case("tel:") {
+        return None;
+    }
+    let rest = &text[4..];
+    Some(rest.split(';').next().unwrap_or("").to_string())
+}
+
+/// When `text` starts with the region's international dialling prefix (`011` in the US,
+/// `00` in most of the world), returns it rewritten to start with `+` instead.
+fn rewrite_idd(text: &str, region: Id) -> Option<String> {
+    let meta = DATABASE.by_id(region.as_ref())?;
+    let idd = meta.international_prefix()?;
+    // Digits of the leading run, allowing the separators people type between them.
+    let mut digits = String::new();
+    let mut ends = Vec::new();
+    for (i, c) in text.char_indices() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            ends.push(i + 1);
+        } else if !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}') {
+            break;
+        }
+    }
+    let found = idd.find(&digits)?;
+    if found.start() != 0 || found.end() == 0 || digits[found.end()..].starts_with('0') {
+        return None;
+    }
+    if digits.len() == found.end() {
+        return None;
+    }
+    Some(format!("+{}", &text[ends[found.end() - 1]..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e164(raw: &str, region: &str) -> Option<String> {
+        let region = if region.is_empty() {
+            None
+        } else {
+            Some(region_id(region).unwrap())
+        };
+        match normalise(raw, region) {
+            Verdict::Valid(n) => Some(n.e164()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn national_numbers_use_the_default_region() {
+        assert_eq!(
+            e164("0121 294 1091", "GB").as_deref(),
+            Some("+441212941091")
+        );
+        assert_eq!(
+            e164("(201) 555-0123", "US").as_deref(),
+            Some("+12015550123")
+        );
+        assert_eq!(e164("0121 294 1091", ""), None);
+    }
+
+    #[test]
+    fn explicit_country_codes_are_not_damaged_by_a_us_default() {
+        // The crate alone gives +495125682891 (valid, and wrong) for the first.
+        assert_eq!(
+            e164("+49-1512-5682891", "US").as_deref(),
+            Some("+4915125682891")
+        );
+        assert_eq!(
+            e164("+44 121 294 1091", "US").as_deref(),
+            Some("+441212941091")
+        );
+        assert_eq!(
+            e164("+31 10 196 1733", "US").as_deref(),
+            Some("+31101961733")
+        );
+        assert_eq!(
+            e164("011 49 1512 5043298", "US").as_deref(),
+            Some("+4915125043298")
+        );
+        assert_eq!(
+            e164("011 44 121 260 5333", "US").as_deref(),
+            Some("+441212605333")
+        );
+        assert_eq!(
+            e164("00 44 121 260 5333", "DE").as_deref(),
+            Some("+441212605333")
+        );
+    }
+
+    #[test]
+    fn decorations_are_understood() {
+        assert_eq!(
+            e164("tel:+44-121-294-1091;ext=12", "").as_deref(),
+            Some("+441212941091")
+        );
+        assert_eq!(
+            e164("Tel: +44 121 294 1091", "").as_deref(),
+            Some("+441212941091")
+        );
+        assert_eq!(
+            e164("＋４４ １２１ ２９４ １０９１", "").as_deref(),
+            Some("+441212941091")
+        );
+        assert_eq!(e164("'+441212941091", "").as_deref(), Some("+441212941091"));
+        assert_eq!(
+            e164("+44 (0)121 294 1091", "US").as_deref(),
+            Some("+441212941091")
+        );
+    }
+
+    #[test]
+    fn missing_and_invalid_are_told_apart() {
+        assert!(matches!(normalise("", None), Verdict::Missing));
+        assert!(matches!(normalise("  n/a ", None), Verdict::Missing));
+        assert!(matches!(normalise("+44 121", None), Verdict::Invalid));
+        assert!(matches!(
+            normalise("12345", region_id("GB")),
+            Verdict::Invalid
+        ));
+        let long = "1".repeat(MAX_PHONE_CELL_BYTES + 1);
+        assert!(matches!(
+            normalise(&long, region_id("GB")),
+            Verdict::Invalid
+        ));
+    }
+
+    #[test]
+    fn formats() {
+        let Verdict::Valid(n) = normalise("+441212941091", None) else {
+            panic!("valid number read as invalid")
+        };
+        assert_eq!(n.format(PhoneFormat::International), "+44 121 294 1091");
+        assert_eq!(n.format(PhoneFormat::National), "0121 294 1091");
+        assert_eq!(n.region().as_deref(), Some("GB"));
+        assert_eq!(n.key(), 441212941091);
+    }
+
+    #[test]
+    fn region_cells() {
+        assert_eq!(region_from_cell("gb"), region_id("GB"));
+        assert_eq!(region_from_cell("DEU"), region_id("DE"));
+        assert_eq!(region_from_cell("United Kingdom"), region_id("GB"));
+        assert_eq!(region_from_cell("Germany"), region_id("DE"));
+        assert_eq!(region_from_cell("U.K."), region_id("GB"));
+        assert_eq!(region_from_cell("USA"), region_id("US"));
+        assert_eq!(region_from_cell("Atlantis"), None);
+        assert_eq!(region_from_cell(""), None);
+    }
+}

@@ -1,0 +1,188 @@
+//! Consent: which values mean yes, how old consent may be, and what values were seen.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use time::Date;
+
+use crate::policy::{ConsentRule, DateOrder, DEFAULT_GRANTED};
+use crate::rules::dates;
+
+/// At most this many distinct consent values are listed in the report; the rest are
+/// counted under `otherValues` so a free-text column cannot grow memory without bound.
+pub const MAX_LISTED_VALUES: usize = 200;
+
+/// The consent rule, ready to apply.
+#[derive(Debug)]
+pub struct Consent {
+    granted: HashSet<String>,
+    max_age_days: Option<u32>,
+    seen: HashMap<String, u64>,
+    other_values_rows: u64,
+}
+
+/// One distinct value of the consent column and how it was read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentValue {
+    /// The value as written (trimmed).
+    pub value: String,
+    /// Rows holding it.
+    pub rows: u64,
+    /// True when it was read as consent.
+    pub granted: bool,
+}
+
+/// Case and space insensitive: "Opted In" == "optedin".
+fn key(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl Consent {
+    /// Builds the rule from the policy's consent section.
+    pub fn new(rule: &ConsentRule) -> Consent {
+        let granted = match &rule.granted {
+            Some(values) => values.iter().map(|v| key(v)).collect(),
+            None => DEFAULT_GRANTED.iter().map(|v| key(v)).collect(),
+        };
+        Consent {
+            granted,
+            max_age_days: rule.max_age_days,
+            seen: HashMap::new(),
+            other_values_rows: 0,
+        }
+    }
+
+    /// True when the cell means yes. Unknown and empty values are not consent.
+    pub fn is_granted(&self, cell: &str) -> bool {
+        self.granted.contains(&key(cell))
+    }
+
+    /// Records a value for the report.
+    pub fn record_value(&mut self, cell: &str) {
+        let value = cell.trim();
+        if let Some(rows) = self.seen.get_mut(value) {
+            *rows += 1;
+        } else if self.seen.len() < MAX_LISTED_VALUES {
+            self.seen.insert(value.to_string(), 1);
+        } else {
+            self.other_values_rows += 1;
+        }
+    }
+
+    /// True when consent has expired: older than the maximum age, or its date cannot be
+    /// read (a row that cannot prove its consent is recent has not proved it).
+    pub fn is_expired(&self, date_cell: Option<&str>, today: Date, order: DateOrder) -> bool {
+        let Some(max_age) = self.max_age_days else {
+            return false;
+        };
+        match date_cell.and_then(|cell| dates::parse(cell, order)) {
+            Some(date) => dates::age_days(date, today) > i64::from(max_age),
+            None => true,
+        }
+    }
+
+    /// The values seen, most frequent first, and the rows with unlisted values.
+    pub fn values_seen(&self) -> (Vec<ConsentValue>, u64) {
+        let mut values: Vec<ConsentValue> = self
+            .seen
+            .iter()
+            .map(|(value, rows)| ConsentValue {
+                value: value.clone(),
+                rows: *rows,
+                granted: self.is_granted(value),
+            })
+            .collect();
+        values.sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.value.cmp(&b.value)));
+        (values, self.other_values_rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::ColumnRef;
+
+    fn rule(granted: Option<&[&str]>, max_age_days: Option<u32>) -> ConsentRule {
+        ConsentRule {
+            column: ColumnRef::Index(0),
+            granted: granted.map(|g| g.iter().map(|s| s.to_string()).collect()),
+            date_column: max_age_days.map(|_| ColumnRef::Index(1)),
+            max_age_days,
+        }
+    }
+
+    #[test]
+    fn default_values_are_case_and_space_insensitive() {
+        let c = Consent::new(&rule(None, None));
+        for yes in [
+            "yes",
+            "Y",
+            "TRUE",
+            "1",
+            "opt-in",
+            "Opted In",
+            " opted  in ",
+            "x",
+        ] {
+            assert!(c.is_granted(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "no",
+            "N",
+            "0",
+            "false",
+            "unknown",
+            "opt-out",
+            "yes please",
+        ] {
+            assert!(!c.is_granted(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn the_policy_list_replaces_the_default() {
+        let c = Consent::new(&rule(Some(&["Marketing OK"]), None));
+        assert!(c.is_granted("marketing ok"));
+        assert!(!c.is_granted("yes"));
+    }
+
+    #[test]
+    fn expiry_counts_unreadable_dates_and_keeps_the_boundary() {
+        let c = Consent::new(&rule(None, Some(30)));
+        let today = dates::parse_iso("2025-01-31").unwrap();
+        assert!(!c.is_expired(Some("2025-01-01"), today, DateOrder::Dmy)); // exactly 30 days
+        assert!(c.is_expired(Some("2024-12-31"), today, DateOrder::Dmy));
+        assert!(c.is_expired(Some("soon"), today, DateOrder::Dmy));
+        assert!(c.is_expired(None, today, DateOrder::Dmy));
+        let no_limit = Consent::new(&rule(None, None));
+        assert!(!no_limit.is_expired(None, today, DateOrder::Dmy));
+    }
+
+    #[test]
+    fn values_are_counted_and_bounded() {
+        let mut c = Consent::new(&rule(None, None));
+        for v in ["yes", "yes ", "no", "maybe"] {
+            c.record_value(v);
+        }
+        for i in 0..MAX_LISTED_VALUES + 5 {
+            c.record_value(&format!("free text {i}"));
+        }
+        let (values, other) = c.values_seen();
+        assert_eq!(values.len(), MAX_LISTED_VALUES);
+        assert_eq!(
+            values[0],
+            ConsentValue {
+                value: "yes".into(),
+                rows: 2,
+                granted: true
+            }
+        );
+        assert_eq!(other, 8);
+    }
+}

@@ -1,0 +1,142 @@
+//! Opt-outs: numbers on suppression lists, and numbers any row of the list refuses.
+//!
+//! The safest reading wins whatever the row order: the scrub reads the list twice when
+//! consent is checked, first to learn every number some row refuses, then to decide.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use phonenumber::country::Id;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::input;
+use crate::phone::{self, Verdict};
+
+/// What one opt-out list contributed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OptOutList {
+    /// The list's name (its file name, where known).
+    pub name: String,
+    /// Non-empty cells read.
+    pub cells: u64,
+    /// Distinct valid numbers found in it.
+    pub numbers: u64,
+    /// Rows of the contact list removed because a number on it matched.
+    pub rows_matched: u64,
+}
+
+/// Numbers that must not be contacted.
+#[derive(Debug, Default)]
+pub struct Suppression {
+    listed: HashMap<u64, usize>,
+    refusals: HashMap<u64, u32>,
+    lists: Vec<OptOutList>,
+}
+
+impl Suppression {
+    /// Reads an opt-out list: any delimited text, any columns, numbers in any format.
+    /// Every cell that normalises to a valid number (under `region` for national
+    /// formats) is suppressed; headers and other text are passed over.
+    pub fn add_list<R: Read>(
+        &mut self,
+        name: &str,
+        reader: R,
+        region: Option<Id>,
+    ) -> Result<&OptOutList> {
+        let mut source = input::open(reader, None, false)?;
+        let index = self.lists.len();
+        let mut cells = 0;
+        let mut found = HashSet::new();
+        let mut record = csv::ByteRecord::new();
+        while source.reader.read_byte_record(&mut record)? {
+            for cell in record.iter().filter(|c| !c.is_empty()) {
+                cells += 1;
+                if let Verdict::Valid(n) = phone::normalise(&String::from_utf8_lossy(cell), region)
+                {
+                    found.insert(n.key());
+                }
+            }
+        }
+        if found.is_empty() {
+            return Err(Error::input(format!(
+                "opt-out list {name:?}: no valid phone number found in {cells} cells (is it the right file, and is the default country set for numbers without +country code?)"
+            )));
+        }
+        for key in &found {
+            self.listed.entry(*key).or_insert(index);
+        }
+        self.lists.push(OptOutList {
+            name: name.to_string(),
+            cells,
+            numbers: found.len() as u64,
+            rows_matched: 0,
+        });
+        Ok(&self.lists[index])
+    }
+
+    /// Notes that a row of the contact list with this number has no consent.
+    pub fn note_refusal(&mut self, key: u64) {
+        let n = self.refusals.entry(key).or_insert(0);
+        *n = n.saturating_add(1);
+    }
+
+    /// True when the number is opted out: it is on a list, or a row other than this one
+    /// refuses it (`own_row_refuses` says whether this row is itself a refusal).
+    pub fn is_opted_out(&mut self, key: u64, own_row_refuses: bool) -> bool {
+        if let Some(&list) = self.listed.get(&key) {
+            self.lists[list].rows_matched += 1;
+            return true;
+        }
+        let refusals = self.refusals.get(&key).copied().unwrap_or(0);
+        refusals > u32::from(own_row_refuses)
+    }
+
+    /// The lists read, for the report.
+    pub fn lists(&self) -> &[OptOutList] {
+        &self.lists
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_take_numbers_in_any_format_and_skip_other_text() {
+        let mut s = Suppression::default();
+        let list = b"phone,note\n+44 121 294 1091,asked\n0121 294 1092,\nnot a number,x\n";
+        let summary = s
+            .add_list("dnc.csv", &list[..], phone::region_id("GB"))
+            .unwrap()
+            .clone();
+        assert_eq!(summary.numbers, 2);
+        assert!(s.is_opted_out(441212941091, false));
+        assert!(s.is_opted_out(441212941092, false));
+        assert!(!s.is_opted_out(441212941093, false));
+        assert_eq!(s.lists()[0].rows_matched, 2);
+    }
+
+    #[test]
+    fn a_list_without_numbers_is_an_error() {
+        let mut s = Suppression::default();
+        let err = s
+            .add_list("empty.csv", &b"name\nbob\n"[..], None)
+            .unwrap_err();
+        assert!(err.to_string().contains("no valid phone number"), "{err}");
+    }
+
+    #[test]
+    fn refusals_count_other_rows_only() {
+        let mut s = Suppression::default();
+        s.note_refusal(7);
+        assert!(
+            !s.is_opted_out(7, true),
+            "a row's own refusal is no_consent, not opted_out"
+        );
+        assert!(s.is_opted_out(7, false));
+        s.note_refusal(7);
+        assert!(s.is_opted_out(7, true));
+    }
+}

@@ -1,0 +1,300 @@
+//! The only wasm-bindgen code: decode JS values -> call the core -> encode the result.
+//!
+//! Every export has one shape (as in Biome's `biome_wasm`): options in with
+//! serde-wasm-bindgen, the core called, results out through one JSON-compatible
+//! serializer, errors mapped by one helper into a JS `Error` named `PhonescrubError`
+//! carrying `kind` ("policy" | "input" | "io") and, where there is one, `line`.
+//!
+//! Inputs are `Blob`s (a dropped `File`) read in 1 MiB slices with `FileReaderSync`, so a
+//! file is never copied whole into wasm memory, or `Uint8Array`s read the same way.
+//! `FileReaderSync` exists only in workers: the engine runs in one (`www/worker.js`).
+
+use std::io::{self, Read, Write};
+
+use js_sys::{Array, Function, Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::{Error, ErrorKind, Policy, Scrubber};
+
+/// Bytes fetched from JS per read (and flushed to JS per write).
+const CHUNK: usize = 1 << 20;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The engine version, e.g. "0.1.0".
+#[wasm_bindgen(js_name = engineVersion)]
+pub fn engine_version() -> String {
+    crate::VERSION.to_string()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProfileOptions {
+    default_region: Option<String>,
+    rows: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScrubOptions {
+    /// "YYYY-MM-DD" to use when the policy has no `today`; absent = the local date.
+    today: Option<String>,
+}
+
+/// Profiles the start of a list (`Blob` or `Uint8Array`): encoding, delimiter, columns
+/// and their guessed roles. `options`: `{ defaultRegion?, rows? }`.
+#[wasm_bindgen]
+pub fn profile(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let options: ProfileOptions = decode_optional(options)?;
+    let reader = JsReader::new(input)?;
+    let size = reader.size;
+    let profile = crate::profile(
+        reader,
+        options.rows.unwrap_or(crate::DEFAULT_SAMPLE_ROWS),
+        options.default_region.as_deref(),
+        Some(size),
+    )
+    .map_err(to_js_error)?;
+    encode(&profile)
+}
+
+/// Scrubs a list. `optOuts` is an array of `{ name, data }` (data a `Blob` or
+/// `Uint8Array`); `sinks` is `{ cleaned(bytes), removed(bytes), progress(p) }`, called as
+/// output is produced; `options` is `{ today? }`. Returns the report.
+#[wasm_bindgen]
+pub fn scrub(
+    input: JsValue,
+    policy: JsValue,
+    opt_outs: Array,
+    sinks: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let started = now_ms();
+    let policy: Policy = serde_wasm_bindgen::from_value(policy)
+        .map_err(|e| to_js_error(Error::policy(e.to_string())))?;
+    let options: ScrubOptions =
+        decode_optional::<Option<ScrubOptions>>(options)?.unwrap_or(ScrubOptions { today: None });
+    let today = match options.today {
+        Some(text) => crate::parse_date(&text).ok_or_else(|| {
+            to_js_error(Error::policy(format!("today {text:?} is not YYYY-MM-DD")))
+        })?,
+        None => local_today()?,
+    };
+    let mut scrubber = Scrubber::new(policy, today).map_err(to_js_error)?;
+    for entry in opt_outs.iter() {
+        let name = Reflect::get(&entry, &"name".into())?
+            .as_string()
+            .unwrap_or_else(|| "opt-out list".to_string());
+        let data = Reflect::get(&entry, &"data".into())?;
+        scrubber
+            .add_opt_out_list(&name, JsReader::new(data)?)
+            .map_err(to_js_error)?;
+    }
+    let callback = |name: &str| -> Result<Function, JsValue> {
+        Reflect::get(&sinks, &name.into())?
+            .dyn_into::<Function>()
+            .map_err(|_| {
+                JsValue::from(js_sys::TypeError::new(&format!(
+                    "sinks.{name} must be a function"
+                )))
+            })
+    };
+    let mut cleaned = JsSink::new(callback("cleaned")?);
+    let mut removed = JsSink::new(callback("removed")?);
+    let progress_fn = callback("progress")?;
+    let mut progress = |p: crate::Progress| {
+        if let Ok(value) = encode(&p) {
+            // A throwing progress callback must not stop the scrub.
+            let _ = progress_fn.call1(&JsValue::NULL, &value);
+        }
+    };
+    let mut report = scrubber
+        .run(
+            &mut || {
+                JsReader::new(input.clone())
+                    .map_err(|_| Error::input("the input can no longer be read"))
+            },
+            &mut cleaned,
+            &mut removed,
+            &mut progress,
+        )
+        .map_err(to_js_error)?;
+    report.elapsed_ms = now_ms() - started;
+    encode(&report)
+}
+
+fn decode_optional<T: for<'de> Deserialize<'de> + Default>(value: JsValue) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| to_js_error(Error::policy(e.to_string())))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+/// The one mapping from engine errors to JS: `PhonescrubError` with `kind` and `line`.
+fn to_js_error(err: Error) -> JsValue {
+    let js = js_sys::Error::new(&err.to_string());
+    js.set_name("PhonescrubError");
+    let kind = match err.kind() {
+        ErrorKind::Policy(_) => "policy",
+        ErrorKind::Input { .. } => "input",
+        _ => "io",
+    };
+    let _ = Reflect::set(&js, &"kind".into(), &kind.into());
+    if let Some(line) = err.line() {
+        let _ = Reflect::set(&js, &"line".into(), &JsValue::from_f64(line as f64));
+    }
+    js.into()
+}
+
+fn now_ms() -> f64 {
+    Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+fn local_today() -> Result<crate::Date, JsValue> {
+    let now = js_sys::Date::new_0();
+    let text = format!(
+        "{:04}-{:02}-{:02}",
+        now.get_full_year(),
+        now.get_month() + 1,
+        now.get_date()
+    );
+    crate::parse_date(&text)
+        .ok_or_else(|| js_sys::Error::new("the clock gives no valid date").into())
+}
+
+/// A `Blob` or a `Uint8Array`, read a slice at a time.
+struct JsReader {
+    source: JsSource,
+    size: u64,
+    offset: u64,
+    buffer: Vec<u8>,
+    consumed: usize,
+}
+
+enum JsSource {
+    Blob(web_sys::Blob, web_sys::FileReaderSync),
+    Bytes(Uint8Array),
+}
+
+impl JsReader {
+    fn new(value: JsValue) -> Result<JsReader, JsValue> {
+        let (source, size) = if let Some(blob) = value.dyn_ref::<web_sys::Blob>() {
+            let reader = web_sys::FileReaderSync::new()?;
+            (JsSource::Blob(blob.clone(), reader), blob.size() as u64)
+        } else if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+            (JsSource::Bytes(bytes.clone()), u64::from(bytes.length()))
+        } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+            let bytes = Uint8Array::new(buffer);
+            let size = u64::from(bytes.length());
+            (JsSource::Bytes(bytes), size)
+        } else {
+            return Err(
+                js_sys::TypeError::new("expected a File, Blob, Uint8Array or ArrayBuffer").into(),
+            );
+        };
+        Ok(JsReader {
+            source,
+            size,
+            offset: 0,
+            buffer: Vec::new(),
+            consumed: 0,
+        })
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        let end = (self.offset + CHUNK as u64).min(self.size);
+        let chunk = match &self.source {
+            JsSource::Blob(blob, reader) => {
+                let slice = blob
+                    .slice_with_f64_and_f64(self.offset as f64, end as f64)
+                    .map_err(js_io_error)?;
+                Uint8Array::new(
+                    &reader
+                        .read_as_array_buffer(&slice)
+                        .map_err(js_io_error)?
+                        .into(),
+                )
+            }
+            JsSource::Bytes(bytes) => bytes.subarray(self.offset as u32, end as u32),
+        };
+        self.buffer.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut self.buffer);
+        self.offset = end;
+        self.consumed = 0;
+        Ok(())
+    }
+}
+
+impl Read for JsReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.consumed == self.buffer.len() {
+            if self.offset >= self.size {
+                return Ok(0);
+            }
+            self.fill()?;
+        }
+        let n = out.len().min(self.buffer.len() - self.consumed);
+        out[..n].copy_from_slice(&self.buffer[self.consumed..self.consumed + n]);
+        self.consumed += n;
+        Ok(n)
+    }
+}
+
+fn js_io_error(err: JsValue) -> io::Error {
+    let message = err
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{err:?}"));
+    io::Error::other(format!("reading the file failed: {message}"))
+}
+
+/// Output handed to JS in chunks of about 1 MiB (each a fresh `Uint8Array`), so outputs
+/// become Blob parts and never sit whole in wasm memory.
+struct JsSink {
+    callback: Function,
+    buffer: Vec<u8>,
+}
+
+impl JsSink {
+    fn new(callback: Function) -> JsSink {
+        JsSink {
+            callback,
+            buffer: Vec::with_capacity(CHUNK),
+        }
+    }
+}
+
+impl Write for JsSink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buffer.is_empty() {
+            let chunk = Uint8Array::from(&self.buffer[..]);
+            self.callback
+                .call1(&JsValue::NULL, &chunk)
+                .map_err(js_io_error)?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+}

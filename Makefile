@@ -1,0 +1,117 @@
+# phonescrub — the one entry point. On a fresh machine:
+#
+#   make run     set up, build the release wasm, serve www/ (prints the URL; PORT=N to move it)
+#   make test    set up, then every test tier: native, wasm in headless Chromium, page tests
+#
+# Every target first runs scripts/setup.sh (idempotent; seconds when nothing is missing),
+# then sources scripts/env.sh so the toolchain setup chose is on PATH.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+CHROMEDRIVER ?= /usr/bin/chromedriver
+E2E_DIR := tests/e2e
+# Files node's test runner picks up in a directory (*.test.js, *-test.mjs, test-*.js, ...).
+E2E_TESTS = $(shell [ -d $(E2E_DIR) ] && find $(E2E_DIR) -type f -not -path '*/node_modules/*' \
+	-regextype posix-extended -regex '.*/([^/]*[._-]test|test-[^/]*|test)\.[cm]?js' 2>/dev/null)
+
+.PHONY: help setup build run test test-native test-wasm test-e2e clean fmt lint
+
+help:
+	@echo "make run      set up, build the wasm, serve www/ on http://127.0.0.1:8080 (PORT=N make run)"
+	echo "make test     set up, then run all test tiers (native, wasm in headless Chromium, page tests)"
+	echo "make setup    install what is missing (see README: What make installs)"
+	echo "make build    set up + build the release wasm into www/pkg"
+	echo "make test-native | test-wasm | test-e2e   one test tier"
+	echo "make fmt      cargo fmt --check"
+	echo "make lint     cargo clippy --all-targets -- -D warnings"
+	echo "make clean    cargo clean + remove www/pkg"
+
+# PHONESCRUB_SETUP_DONE=1 skips it (make test sets it for its per-tier sub-makes).
+setup:
+	@if [ "$${PHONESCRUB_SETUP_DONE:-0}" != 1 ]; then bash scripts/setup.sh; fi
+
+build: setup
+	@source scripts/env.sh
+	bash scripts/build-wasm.sh
+
+run: build
+	@source scripts/env.sh
+	if [ ! -f scripts/serve.mjs ]; then echo "make run: scripts/serve.mjs not found" >&2; exit 1; fi
+	exec node scripts/serve.mjs --root www
+
+# All tiers run even if an earlier one fails; the summary says which failed, and the
+# exit status is non-zero if any did.
+test: setup
+	@source scripts/env.sh
+	t0=$$SECONDS
+	failed=0
+	summary=()
+	for tier in native wasm e2e; do
+	  case $$tier in
+	    native) what="cargo test (native: all targets + doc tests)" ;;
+	    wasm)   what="wasm-pack test --headless --chrome (tests/web.rs in Chromium)" ;;
+	    e2e)    what="release wasm build + node --test $(E2E_DIR)/ (page tests)" ;;
+	  esac
+	  echo
+	  echo "======== make test: tier $$tier: $$what"
+	  start=$$SECONDS
+	  if PHONESCRUB_SETUP_DONE=1 $(MAKE) test-$$tier; then
+	    status=PASS
+	    if [ $$tier = e2e ] && [ -z "$(strip $(E2E_TESTS))" ]; then status="SKIP (no page tests found)"; fi
+	  else
+	    status=FAIL
+	    failed=1
+	  fi
+	  summary+=("$$(printf '  %-7s %-28s %5s s   %s' "$$tier" "$$status" "$$((SECONDS - start))" "$$what")")
+	done
+	echo
+	echo "======== make test: summary"
+	printf '%s\n' "$${summary[@]}"
+	if [ $$failed = 0 ]; then
+	  echo "make test: all tiers passed in $$((SECONDS - t0)) s"
+	else
+	  echo "make test: FAILED (see the tiers marked FAIL above), $$((SECONDS - t0)) s" >&2
+	  exit 1
+	fi
+
+test-native: setup
+	@source scripts/env.sh
+	cargo test --all-targets
+	cargo test --doc
+
+test-wasm: setup
+	@source scripts/env.sh
+	wasm-pack test --headless --chrome --chromedriver "$(CHROMEDRIVER)"
+
+test-e2e: setup
+	@source scripts/env.sh
+	bash scripts/build-wasm.sh
+	if [ -z "$(strip $(E2E_TESTS))" ]; then
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	  echo "!!! make test-e2e: no page tests found in $(E2E_DIR)/ -- tier SKIPPED  !!!"
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	  exit 0
+	fi
+	node --test $(E2E_DIR)/
+
+fmt:
+	@source scripts/env.sh
+	cargo fmt --check || { echo "make fmt: run 'cargo fmt' to fix" >&2; exit 1; }
+
+lint:
+	@source scripts/env.sh
+	cargo clippy --all-targets -- -D warnings
+
+# Keeps target/toolchain.env (the set-up's toolchain choice) across cargo clean.
+clean:
+	@source scripts/env.sh
+	saved=""
+	if [ -f target/toolchain.env ]; then saved="$$(cat target/toolchain.env)"; fi
+	if command -v cargo > /dev/null; then cargo clean; else rm -rf target; fi
+	rm -rf www/pkg
+	if [ -n "$$saved" ]; then mkdir -p target && printf '%s\n' "$$saved" > target/toolchain.env; fi

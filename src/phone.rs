@@ -1,17 +1,14 @@
 //! Raw cell -> normalised number: E.164, validity, formatting.
 //!
-//! Parsing and validation are the `phonenumber` crate's (libphonenumber's metadata). Before
-//! the crate sees a cell we do what libphonenumber's own `extractPossibleNumber` and
-//! `maybeExtractCountryCode` do and the crate gets wrong (see `tests/golden.rs` and the
-//! README's "Known differences"):
+//! Parsing and validation are the `phonenumber` crate's, with libphonenumber's metadata, as
+//! patched in `vendor/phonenumber` (see its PATCHES.md) to agree with libphonenumber on the
+//! golden corpus (`tests/golden.rs`). Before the crate sees a cell we bound it and tidy it:
 //!
-//! * A number that already carries its country code (`+CC…`, or the default region's
-//!   international dialling prefix such as `011` or `00`) is parsed without a default
-//!   region. The crate otherwise strips the *default* region's national prefix from the
-//!   national part (`+49 1512…` under US lost its `1`).
-//! * Unicode digits (full-width, Arabic-Indic, …) become ASCII; a leading label such as
-//!   `Tel:` and RFC 3966 `tel:` URI parameters (`;ext=`, `;phone-context=`, the source of
-//!   past crashes in the crate) are cut off before parsing.
+//! * cells longer than [`MAX_PHONE_CELL_BYTES`] are invalid without being parsed;
+//! * Unicode digits (full-width, Arabic-Indic, …) become ASCII;
+//! * as libphonenumber's `extractPossibleNumber`, anything before the first `+` or digit
+//!   (a label such as `Tel:`) is cut off, and RFC 3966 `tel:` URI parameters (`;ext=`,
+//!   `;phone-context=`, the source of past crashes in the crate) are dropped.
 
 use std::str::FromStr;
 
@@ -130,15 +127,11 @@ pub fn normalise(raw: &str, region: Option<Id>) -> Verdict {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return Verdict::Missing;
     }
-    let parsed = if let Some(after_plus) = text.strip_prefix('+') {
-        parse(None, &format!("+{after_plus}"))
-    } else if let Some(international) = region.and_then(|r| rewrite_idd(text, r)) {
-        parse(None, &international)
-    } else if region.is_some() {
-        parse(region, text)
-    } else {
-        None
-    };
+    if region.is_none() && !text.starts_with('+') {
+        // Without a default region only "+CC…" can say which country a number is in.
+        return Verdict::Invalid;
+    }
+    let parsed = parse(region, text);
     match parsed {
         Some(number) if number.is_valid() => match e164_key(&number) {
             Some(key) => Verdict::Valid(Number {
@@ -207,32 +200,6 @@ fn strip_tel_uri(text: &str) -> Option<String> {
     }
     let rest = &text[4..];
     Some(rest.split(';').next().unwrap_or("").to_string())
-}
-
-/// When `text` starts with the region's international dialling prefix (`011` in the US,
-/// `00` in most of the world), returns it rewritten to start with `+` instead.
-fn rewrite_idd(text: &str, region: Id) -> Option<String> {
-    let meta = DATABASE.by_id(region.as_ref())?;
-    let idd = meta.international_prefix()?;
-    // Digits of the leading run, allowing the separators people type between them.
-    let mut digits = String::new();
-    let mut ends = Vec::new();
-    for (i, c) in text.char_indices() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            ends.push(i + 1);
-        } else if !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}') {
-            break;
-        }
-    }
-    let found = idd.find(&digits)?;
-    if found.start() != 0 || found.end() == 0 || digits[found.end()..].starts_with('0') {
-        return None;
-    }
-    if digits.len() == found.end() {
-        return None;
-    }
-    Some(format!("+{}", &text[ends[found.end() - 1]..]))
 }
 
 #[cfg(test)]

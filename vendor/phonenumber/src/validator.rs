@@ -114,10 +114,12 @@ pub fn length(meta: &Metadata, number: &ParseNumber<'_>, kind: Type) -> Validati
 
     let length = number.national.len() as u16;
     let local = &desc.possible_local_length[..];
+    // PATCH(phonescrub): the condition was inverted (it used the type's lengths only
+    // when there were none).
     let possible = if desc.possible_length.is_empty() {
-        &desc.possible_length[..]
-    } else {
         &meta.descriptors.general.possible_length[..]
+    } else {
+        &desc.possible_length[..]
     };
 
     if possible.is_empty() {

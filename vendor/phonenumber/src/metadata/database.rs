@@ -84,7 +84,10 @@ impl Database {
                                 name: "national_number".into(),
                             })
                         })
-                        .and_then(regex)?,
+                        // PATCH(phonescrub): anchor at both ends. libphonenumber's
+                        // matchNationalNumber is a full match; a prefix match made numbers
+                        // with extra trailing digits valid.
+                        .and_then(|pattern| regex(format!("^(?:{pattern})$")))?,
 
                     possible_length: desc.possible_length,
                     possible_local_length: desc.possible_local_length,
@@ -124,7 +127,41 @@ impl Database {
             })
         };
 
-        let metadata = |meta: loader::Metadata| -> Result<super::Metadata, error::LoadMetadata> {
+        let metadata = |mut meta: loader::Metadata| -> Result<super::Metadata, error::LoadMetadata> {
+            // PATCH(phonescrub): as libphonenumber's BuildMetadataFromXml
+            // (setPossibleLengthsGeneralDesc), the general descriptor's possible lengths are
+            // the union of the number types' lengths; the XML leaves them out, and without
+            // them every length test against the general descriptor said InvalidLength.
+            let (mut lengths, mut local) = (Vec::new(), Vec::new());
+            for desc in [
+                &meta.fixed_line,
+                &meta.mobile,
+                &meta.toll_free,
+                &meta.premium_rate,
+                &meta.shared_cost,
+                &meta.personal_number,
+                &meta.voip,
+                &meta.pager,
+                &meta.uan,
+                &meta.voicemail,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                lengths.extend(desc.possible_length.iter().copied());
+                local.extend(desc.possible_local_length.iter().copied());
+            }
+            lengths.sort_unstable();
+            lengths.dedup();
+            local.sort_unstable();
+            local.dedup();
+            local.retain(|l| !lengths.contains(l));
+            if let Some(general) = meta.general.as_mut() {
+                if general.possible_length.is_empty() {
+                    general.possible_length = lengths;
+                    general.possible_local_length = local;
+                }
+            }
             Ok(super::Metadata {
                 descriptors: super::Descriptors {
                     general: descriptor(meta.general.ok_or_else(|| {

@@ -188,12 +188,21 @@ pub fn country_code<'a>(
                 let meta = database.by_id(country.as_ref()).unwrap();
                 let code = meta.country_code.to_string();
 
-                if number.national.starts_with(&code)
-                    && (!meta.descriptors().general().is_match(&number.national)
-                        || !validator::length(meta, &number, Type::Unknown).is_possible())
-                {
-                    number.country = country::Source::Number;
-                    number.national = trim(number.national, code.len());
+                // PATCH(phonescrub): libphonenumber's maybeExtractCountryCode. Strip the
+                // default region's own country code from a number written without "+"
+                // only when the full number is not viable but the rest (after its
+                // national prefix) is, or when the full number is too long.
+                if number.national.starts_with(&code) {
+                    let mut potential = number.clone();
+                    potential.national = trim(potential.national, code.len());
+                    let potential = national_number(meta, potential);
+                    let general = meta.descriptors().general();
+                    if (!general.is_match(&number.national) && general.is_match(&potential.national))
+                        || validator::length(meta, &number, Type::Unknown) == validator::Validation::TooLong
+                    {
+                        number.country = country::Source::Number;
+                        number.national = potential.national;
+                    }
                 }
 
                 number.prefix = Some(code.into());
@@ -268,9 +277,14 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
     let parsing = if let Some(re) = meta.national_prefix_for_parsing.as_ref() {
         re
     } else {
+        // PATCH(phonescrub): libphonenumber uses the national prefix as the prefix for
+        // parsing when none is given, with the same viability check as below.
         if let Some(prefix) = meta.national_prefix.as_ref() {
-            if number.national.starts_with(prefix) {
-                number.national = trim(number.national, prefix.len());
+            if number.national.starts_with(prefix.as_str()) {
+                let viable = meta.descriptors.general.is_match(&number.national);
+                if !viable || meta.descriptors.general.is_match(&number.national[prefix.len()..]) {
+                    number.national = trim(number.national, prefix.len());
+                }
             }
         }
 
@@ -302,7 +316,10 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
         .unwrap();
 
     if transform.is_none() || last.is_none() {
-        if viable && !meta.descriptors.general.is_match(&number.national[start..]) {
+        // PATCH(phonescrub): check the number *after* the prefix (`[end..]`), as
+        // libphonenumber does; checking `[start..]` (the whole number) always passed, so a
+        // leading digit equal to the prefix was stripped from valid numbers (+370 8…).
+        if viable && !meta.descriptors.general.is_match(&number.national[end..]) {
             return number;
         }
 

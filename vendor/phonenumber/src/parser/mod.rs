@@ -57,10 +57,28 @@ pub fn parse_with<S: AsRef<str>>(
     // Normalize the number and extract country code.
     number = helper::country_code(database, country, number)?;
 
-    // If no country was supplied, try to determine the metadata from the number.
-    // We need to determine the country to be able to classify the national prefix if present.
-    let meta = if let Some(country) = &country {
+    // PATCH(phonescrub): as libphonenumber's parseHelper, the metadata that strips the
+    // national prefix is the default region's only when the country code came from
+    // it; a number that carries its own code ("+49…", "011 49…") uses the main region
+    // of that code. Using the default region's here stripped the US "1" from "+49 1512…".
+    let own_code = number.country != country::Source::Default;
+    let main_for_code = |code: u16| {
+        database.by_code(&code).and_then(|metas| {
+            metas
+                .iter()
+                .find(|m| m.is_main_country_for_code())
+                .or_else(|| metas.first())
+                .copied()
+        })
+    };
+    let meta = if let (Some(country), false) = (&country, own_code) {
         database.by_id(country.as_ref())
+    } else if own_code {
+        let code: u16 = number.prefix.clone().map(|p| p.parse()).unwrap_or(Ok(0))?;
+        match country.as_ref().and_then(|c| database.by_id(c.as_ref())) {
+            Some(default) if default.country_code == code => Some(default),
+            _ => main_for_code(code),
+        }
     } else {
         let code = country::Code {
             value: number.prefix.clone().map(|p| p.parse()).unwrap_or(Ok(0))?,
@@ -78,16 +96,15 @@ pub fn parse_with<S: AsRef<str>>(
 
     // Extract carrier and strip national prefix if present.
     if let Some(meta) = meta {
-        let mut potential = helper::national_number(meta, number.clone());
+        // PATCH(phonescrub): strip the national prefix once (helper::national_number
+        // already did; a second strip removed a real leading digit), and keep the result
+        // only when its length is possible, as libphonenumber does.
+        let potential = helper::national_number(meta, number.clone());
 
-        // Strip national prefix if present.
-        if let Some(prefix) = meta.national_prefix.as_ref() {
-            if potential.national.starts_with(prefix) {
-                potential.national = helper::trim(potential.national, prefix.len());
-            }
-        }
-
-        if validator::length(meta, &potential, Type::Unknown) != Validation::TooShort {
+        if !matches!(
+            validator::length(meta, &potential, Type::Unknown),
+            Validation::TooShort | Validation::IsPossibleLocalOnly | Validation::InvalidLength
+        ) {
             number = potential;
         }
     }

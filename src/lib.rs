@@ -40,7 +40,7 @@ pub mod rules;
 mod scrub;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
 pub use input::{open, Sniffed, Source};

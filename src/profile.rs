@@ -249,7 +249,7 @@ impl Stats {
     }
 
     fn share(&self, n: usize) -> f64 {
-        n as f64 / self.filled.min(200).max(1) as f64
+        n as f64 / self.filled.clamp(1, 200) as f64
     }
 }
 

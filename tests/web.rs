@@ -1,0 +1,188 @@
+//! The wasm exports in a real browser (headless Chromium through wasm-pack test), inside a
+//! dedicated worker as on the page: Blob inputs are read there with FileReaderSync.
+
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use phonescrub::phone::{normalise, region_id, Verdict};
+use phonescrub::wasm;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+const GOLDEN: &str = include_str!("fixtures/golden/corpus.tsv");
+
+fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap()
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+/// Sinks that collect output chunks into JS arrays.
+fn collectors() -> (JsValue, Array, Array) {
+    let cleaned = Array::new();
+    let removed = Array::new();
+    let sinks = Object::new();
+    let push = |target: &Array| Function::new_with_args("chunk", "this.push(chunk)").bind0(target);
+    Reflect::set(&sinks, &"cleaned".into(), &push(&cleaned)).unwrap();
+    Reflect::set(&sinks, &"removed".into(), &push(&removed)).unwrap();
+    Reflect::set(&sinks, &"progress".into(), &Function::new_no_args("")).unwrap();
+    (sinks.into(), cleaned, removed)
+}
+
+fn text_of(chunks: &Array) -> String {
+    let mut bytes = Vec::new();
+    for chunk in chunks.iter() {
+        bytes.extend(chunk.dyn_into::<Uint8Array>().unwrap().to_vec());
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+fn blob(text: &str) -> web_sys::Blob {
+    let parts = Array::of1(&JsValue::from_str(text));
+    web_sys::Blob::new_with_str_sequence(&parts).unwrap()
+}
+
+const LIST: &str = "name,phone,consent\nAnn,0121 294 1091,yes\nBob,+44 121 294 1091,yes\nCy,12,yes\nDi,+447400123456,no\n";
+const POLICY: &str = r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"},"output":{"formulaSafe":false}}"#;
+
+#[wasm_bindgen_test]
+fn scrub_a_blob_in_a_worker() {
+    let (sinks, cleaned, removed) = collectors();
+    let report = wasm::scrub(
+        blob(LIST).into(),
+        json(POLICY),
+        Array::new(),
+        sinks,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert_eq!(
+        text_of(&cleaned),
+        "name,phone,consent\nAnn,+441212941091,yes\n"
+    );
+    assert_eq!(
+        text_of(&removed),
+        "name,phone,consent,line,reasons\nBob,+441212941091,yes,3,duplicate\nCy,12,yes,4,invalid_number\nDi,+447400123456,no,5,no_consent\n"
+    );
+    assert_eq!(get(&report, "rowsRead").as_f64(), Some(4.0));
+    assert_eq!(get(&report, "rowsKept").as_f64(), Some(1.0));
+    assert_eq!(
+        get(&get(&report, "reasons"), "no_consent").as_f64(),
+        Some(1.0)
+    );
+    assert_eq!(
+        get(&report, "encoding").as_string().as_deref(),
+        Some("UTF-8")
+    );
+}
+
+#[wasm_bindgen_test]
+fn scrub_bytes_with_an_opt_out_list() {
+    let (sinks, cleaned, _) = collectors();
+    let list = Uint8Array::from(LIST.as_bytes());
+    let opt_out = Object::new();
+    Reflect::set(&opt_out, &"name".into(), &"dnc.txt".into()).unwrap();
+    Reflect::set(&opt_out, &"data".into(), &blob("+44 121 294 1091\n")).unwrap();
+    let report = wasm::scrub(
+        list.into(),
+        json(POLICY),
+        Array::of1(&opt_out),
+        sinks,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert_eq!(text_of(&cleaned), "name,phone,consent\n");
+    let lists: Array = get(&report, "optOutLists").dyn_into().unwrap();
+    assert_eq!(get(&lists.get(0), "rowsMatched").as_f64(), Some(2.0));
+}
+
+#[wasm_bindgen_test]
+fn errors_are_phonescrub_errors_with_kind_and_line() {
+    let (sinks, _, _) = collectors();
+    let err = wasm::scrub(
+        blob(LIST).into(),
+        json(r#"{"phoneColumn":"mobile"}"#),
+        Array::new(),
+        sinks,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_err();
+    assert_eq!(
+        get(&err, "name").as_string().as_deref(),
+        Some("PhonescrubError")
+    );
+    assert_eq!(get(&err, "kind").as_string().as_deref(), Some("policy"));
+
+    let (sinks, _, _) = collectors();
+    let err = wasm::scrub(
+        blob("").into(),
+        json(POLICY),
+        Array::new(),
+        sinks,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_err();
+    assert_eq!(get(&err, "kind").as_string().as_deref(), Some("input"));
+    assert!(get(&err, "message").as_string().unwrap().contains("empty"));
+
+    let (sinks, _, _) = collectors();
+    let list = "name,phone\nAnn,+441212941091\n";
+    let err = wasm::scrub(
+        blob(list).into(),
+        json(r#"{"phoneColumn":"phone","today":"tomorrow"}"#),
+        Array::new(),
+        sinks,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_err();
+    assert_eq!(get(&err, "kind").as_string().as_deref(), Some("policy"));
+}
+
+#[wasm_bindgen_test]
+fn profile_guesses_the_phone_column() {
+    let profile = wasm::profile(blob(LIST).into(), json(r#"{"defaultRegion":"GB"}"#)).unwrap();
+    assert_eq!(get(&profile, "phoneColumn").as_f64(), Some(1.0));
+    assert_eq!(get(&profile, "delimiter").as_string().as_deref(), Some(","));
+    assert_eq!(get(&profile, "estimatedRows").as_f64(), Some(4.0));
+}
+
+/// Every 10th case of the golden corpus, normalised by the wasm build: the same answers
+/// as libphonenumber (and as the native test, which runs every case).
+#[wasm_bindgen_test]
+fn golden_corpus_sample_agrees_in_wasm() {
+    let mut cases = 0;
+    let mut wrong = Vec::new();
+    for line in GOLDEN.lines().skip(1).step_by(10) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let region = if f[1].is_empty() {
+            None
+        } else {
+            region_id(f[1])
+        };
+        let got = match normalise(f[0], region) {
+            Verdict::Valid(n) => n.e164(),
+            _ => "invalid".to_string(),
+        };
+        cases += 1;
+        if got != f[4] {
+            wrong.push(format!(
+                "{:?} under {:?}: libphonenumber {}, wasm {got}",
+                f[0], f[1], f[4]
+            ));
+        }
+    }
+    console_log!(
+        "golden sample in wasm: {cases} cases, {} disagreements",
+        wrong.len()
+    );
+    assert!(cases > 6000, "{cases}");
+    assert!(
+        wrong.len() * 1000 <= cases,
+        "agreement under 99.9%: {:#?}",
+        &wrong[..wrong.len().min(20)]
+    );
+}

@@ -1,0 +1,415 @@
+// phonescrub: the embeddable JS API over the engine worker.
+//
+//   import { Scrubber } from './phonescrub.js';
+//   const scrubber = await Scrubber.create();
+//   const profile = await scrubber.profile(file, { defaultRegion: 'GB' });
+//   const { cleaned, removed, report } = await scrubber.scrub(file, policy, {
+//     optOut: [suppressionFile], onProgress: (p) => bar.value = p.fraction, signal,
+//   });
+//   scrubber.terminate();
+//
+// Everything runs in a Web Worker that owns one wasm instance; files go to it as Blob
+// references (a File is a Blob), so nothing is read into the page and no byte leaves the
+// machine. Requests run one at a time, in order. Aborting the running request terminates
+// the worker at once and starts a fresh one; a worker whose engine crashed (a trapped
+// wasm instance) is replaced the same way. The Scrubber stays usable in both cases.
+
+/**
+ * A column, by header name (trimmed, case-insensitive) or 0-based index.
+ * @typedef {string | number} ColumnRef
+ */
+
+/**
+ * The scrub policy (the engine's `Policy`; unknown keys are rejected).
+ * @typedef {object} Policy
+ * @property {ColumnRef} phoneColumn
+ * @property {string} [defaultRegion] ISO 3166 alpha-2, e.g. "GB".
+ * @property {ColumnRef} [regionColumn] A per-row country column; overrides defaultRegion.
+ * @property {ColumnRef[]} [keepColumns] Columns written to the outputs; absent keeps all.
+ * @property {{column: ColumnRef, granted?: string[], dateColumn?: ColumnRef, maxAgeDays?: number}} [consent]
+ * @property {{column: ColumnRef, maxAgeDays: number}} [retention]
+ * @property {'dmy' | 'mdy'} [dateOrder]
+ * @property {string} [today] "YYYY-MM-DD"
+ * @property {boolean} [dedupe] Default true.
+ * @property {'remove' | 'keep'} [invalidNumbers]
+ * @property {'remove' | 'flag'} [mode]
+ * @property {',' | ';' | '\t' | '|'} [delimiter]
+ * @property {{phoneFormat?: 'e164' | 'international' | 'national' | 'original', formulaSafe?: boolean, bom?: boolean}} [output]
+ */
+
+/**
+ * @typedef {object} ColumnProfile
+ * @property {number} index
+ * @property {string} name
+ * @property {'phone' | 'consent' | 'consent_date' | 'last_contact' | 'date' | 'email' | 'name' | 'country' | 'free_text' | 'other'} role
+ * @property {boolean} keep Whether to keep it by default.
+ * @property {string} why One line on why.
+ * @property {string[]} samples Up to five non-empty values.
+ * @property {number} filled Non-empty cells among the sampled rows.
+ * @property {Array<[string, number]>} values Distinct values with counts, when at most 20.
+ */
+
+/**
+ * What the start of a list looks like.
+ * @typedef {object} Profile
+ * @property {string} encoding
+ * @property {string} delimiter
+ * @property {ColumnProfile[]} columns
+ * @property {number} rowsSampled
+ * @property {boolean} complete True when the whole file was read.
+ * @property {number | null} estimatedRows
+ * @property {number | null} phoneColumn
+ */
+
+/**
+ * @typedef {object} Report
+ * @property {string} engineVersion
+ * @property {number} rowsRead
+ * @property {number} rowsKept
+ * @property {number} rowsRemoved
+ * @property {number} rowsFlagged
+ * @property {number} invalidKept
+ * @property {Record<string, number>} reasons Rows per reason code.
+ * @property {number} distinctNumbers
+ * @property {string} encoding
+ * @property {string} delimiter
+ * @property {string[]} columns
+ * @property {string[]} columnsKept
+ * @property {string[]} columnsDropped
+ * @property {number} inputBytes
+ * @property {string} inputSha256
+ * @property {Array<{value: string, rows: number, granted: boolean}>} consentValues
+ * @property {number} consentOtherValuesRows
+ * @property {Array<{name: string, cells: number, numbers: number, rowsMatched: number}>} optOutLists
+ * @property {string} today
+ * @property {Policy} policy The policy used, defaults filled in.
+ * @property {number} elapsedMs
+ */
+
+/**
+ * @typedef {object} Progress
+ * @property {'scan' | 'scrub'} phase
+ * @property {boolean} twoPasses True when the input is read twice (consent is checked).
+ * @property {number} rows Rows read in this phase.
+ * @property {number} bytes Input bytes read in this phase.
+ * @property {number} fraction Overall progress, 0 to 1.
+ */
+
+/**
+ * @typedef {object} ScrubResult
+ * @property {Blob} cleaned The cleaned CSV.
+ * @property {Blob} removed The removed rows, with `line` and `reasons` columns.
+ * @property {Report} report
+ */
+
+/** Input the API accepts: a File or Blob (preferred: never copied), or bytes. */
+/** @typedef {Blob | ArrayBuffer | ArrayBufferView} Input */
+
+/**
+ * Every failure the API reports. `kind` says whose it is:
+ * "policy" | "input" | "io" (the engine's), "crash" (the engine trapped; it has been
+ * restarted), "cancelled" (the signal fired; `name` is then "AbortError"),
+ * "terminated" (terminate() was called), "usage" (a wrong argument).
+ */
+export class ScrubError extends Error {
+  /**
+   * @param {string} message
+   * @param {{kind: string, line?: number, rows?: number, name?: string, cause?: unknown}} details
+   */
+  constructor(message, { kind, line, rows, name, cause } = { kind: 'io' }) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = name ?? 'ScrubError';
+    /** @type {string} */
+    this.kind = kind;
+    /** @type {number | undefined} 1-based line of the input, when the engine knows it. */
+    this.line = line;
+    /** @type {number | undefined} Rows done when the engine crashed. */
+    this.rows = rows;
+  }
+}
+
+/**
+ * @typedef {object} Job
+ * @property {number} id
+ * @property {'init' | 'profile' | 'scrub'} type
+ * @property {object} body
+ * @property {(value: any) => void} resolve
+ * @property {(error: ScrubError) => void} reject
+ * @property {((p: Progress) => void) | undefined} onProgress
+ * @property {AbortSignal | undefined} signal
+ * @property {(() => void) | undefined} unlisten
+ */
+
+export class Scrubber {
+  /** @type {URL} */ #workerUrl;
+  /** @type {string | undefined} */ #wasmUrl;
+  /** @type {Worker | null} */ #worker = null;
+  /** @type {Job[]} */ #queue = [];
+  /** @type {Job | null} */ #current = null;
+  #nextId = 1;
+  #closed = false;
+  /** @type {string} */ #engineVersion = '';
+  /** Engine restarts so far (after a cancel or a crash). */
+  #restarts = 0;
+
+  /** Use `Scrubber.create()`. @param {URL} workerUrl @param {string | undefined} wasmUrl */
+  constructor(workerUrl, wasmUrl) {
+    this.#workerUrl = workerUrl;
+    this.#wasmUrl = wasmUrl;
+  }
+
+  /**
+   * Starts the worker and loads the engine; rejects if it cannot be loaded.
+   * @param {{workerUrl?: string | URL, wasmUrl?: string | URL}} [options]
+   *   workerUrl: the worker script (default: worker.js beside this module);
+   *   wasmUrl: the .wasm file (default: pkg/phonescrub_bg.wasm beside the worker).
+   * @returns {Promise<Scrubber>}
+   */
+  static async create({ workerUrl, wasmUrl } = {}) {
+    const base = globalThis.location?.href ?? import.meta.url;
+    const scrubber = new Scrubber(
+      workerUrl ? new URL(workerUrl, base) : new URL('./worker.js', import.meta.url),
+      wasmUrl ? new URL(wasmUrl, base).href : undefined,
+    );
+    try {
+      const { engineVersion } = await scrubber.#request('init', {});
+      scrubber.#engineVersion = engineVersion;
+    } catch (err) {
+      scrubber.terminate();
+      throw err;
+    }
+    return scrubber;
+  }
+
+  /** The engine's version, e.g. "0.1.0". */
+  get engineVersion() {
+    return this.#engineVersion;
+  }
+
+  /** How many times the engine has been restarted (after a cancel or a crash). */
+  get restarts() {
+    return this.#restarts;
+  }
+
+  /**
+   * Reads the start of a list: encoding, delimiter, columns and their guessed roles.
+   * @param {Input} input
+   * @param {{defaultRegion?: string, rows?: number, signal?: AbortSignal}} [options]
+   * @returns {Promise<Profile>}
+   */
+  async profile(input, { defaultRegion, rows, signal } = {}) {
+    /** @type {{defaultRegion?: string, rows?: number}} */
+    const options = {};
+    if (defaultRegion) options.defaultRegion = defaultRegion;
+    if (rows !== undefined) options.rows = rows;
+    return this.#request('profile', { input: toBlob(input, 'input'), options }, { signal });
+  }
+
+  /**
+   * Scrubs a list under a policy.
+   * @param {Input} input
+   * @param {Policy} policy
+   * @param {{optOut?: Array<Input | {name: string, data: Input}>, onProgress?: (p: Progress) => void, signal?: AbortSignal, today?: string}} [options]
+   *   optOut: opt-out (suppression) lists, numbers in any column and format;
+   *   today: "YYYY-MM-DD" to measure ages against when the policy has none.
+   * @returns {Promise<ScrubResult>}
+   */
+  async scrub(input, policy, { optOut = [], onProgress, signal, today } = {}) {
+    const optOuts = optOut.map((entry, i) => {
+      if (entry && !(entry instanceof Blob) && !isBytes(entry) && 'data' in entry) {
+        return { name: String(entry.name), data: toBlob(entry.data, `optOut[${i}].data`) };
+      }
+      const data = toBlob(/** @type {Input} */ (entry), `optOut[${i}]`);
+      return { name: data instanceof File ? data.name : `opt-out list ${i + 1}`, data };
+    });
+    return this.#request(
+      'scrub',
+      { input: toBlob(input, 'input'), policy, optOuts, options: today ? { today } : {} },
+      { signal, onProgress },
+    );
+  }
+
+  /** Stops the worker; pending requests reject with kind "terminated". */
+  terminate() {
+    this.#closed = true;
+    this.#worker?.terminate();
+    this.#worker = null;
+    const error = () => new ScrubError('the scrubber was terminated', { kind: 'terminated' });
+    for (const job of [this.#current, ...this.#queue]) if (job) this.#settle(job, () => job.reject(error()));
+    this.#current = null;
+    this.#queue = [];
+  }
+
+  /**
+   * @param {'init' | 'profile' | 'scrub'} type
+   * @param {object} body
+   * @param {{signal?: AbortSignal, onProgress?: (p: Progress) => void}} [options]
+   */
+  #request(type, body, { signal, onProgress } = {}) {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) throw new ScrubError('the scrubber was terminated', { kind: 'terminated' });
+      if (signal?.aborted) throw abortError(signal);
+      /** @type {Job} */
+      const job = { id: this.#nextId++, type, body, resolve, reject, onProgress, signal, unlisten: undefined };
+      if (signal) {
+        const onAbort = () => this.#abort(job);
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  #pump() {
+    if (this.#current || this.#queue.length === 0 || this.#closed) return;
+    const job = /** @type {Job} */ (this.#queue.shift());
+    this.#current = job;
+    this.#ensureWorker().postMessage({ id: job.id, type: job.type, wasmUrl: this.#wasmUrl, ...job.body });
+  }
+
+  #ensureWorker() {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(this.#workerUrl, { type: 'module', name: 'phonescrub-engine' });
+    worker.addEventListener('message', (event) => this.#onMessage(worker, event.data));
+    // An error escaping the worker (its script failed to load, say): the request fails
+    // and the next one gets a fresh worker.
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.#replaceWorker(
+        worker,
+        (job) => job.reject(new ScrubError(`the engine worker failed: ${event.message || 'it could not be started'}`, { kind: 'crash' })),
+        { warmUp: false },
+      );
+    });
+    worker.addEventListener('messageerror', () => {
+      this.#replaceWorker(worker, (job) => job.reject(new ScrubError('a message from the engine could not be read', { kind: 'io' })), {
+        warmUp: false,
+      });
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  /**
+   * @param {Worker} worker
+   * @param {any} message
+   */
+  #onMessage(worker, message) {
+    const job = this.#current;
+    if (worker !== this.#worker || !job || message?.id !== job.id) return;
+    if (message.type === 'progress') {
+      if (job.onProgress) {
+        const { phase, twoPasses, rows, bytes, fraction } = message;
+        try {
+          job.onProgress({ phase, twoPasses, rows, bytes, fraction });
+        } catch (err) {
+          // A failing progress callback must not lose the scrub.
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+      return;
+    }
+    if (message.type === 'error' && message.error?.kind === 'crash') {
+      const { message: text, rows } = message.error;
+      this.#replaceWorker(worker, (j) =>
+        j.reject(new ScrubError(`${capitalise(text)}. It has been restarted.`, { kind: 'crash', rows })),
+      );
+      return;
+    }
+    this.#current = null;
+    this.#settle(job, () => {
+      if (message.type === 'result') job.resolve(message.result);
+      else {
+        const { name, message: text, kind, line } = message.error ?? {};
+        job.reject(new ScrubError(text ?? 'the engine failed', { kind: kind ?? 'io', line, name: name === 'PhonescrubError' ? 'ScrubError' : name }));
+      }
+    });
+    this.#pump();
+  }
+
+  /** @param {Job} job */
+  #abort(job) {
+    if (this.#current === job) {
+      // The engine is synchronous: the only way to stop it at once is to end its worker.
+      this.#replaceWorker(/** @type {Worker} */ (this.#worker), (j) => j.reject(abortError(/** @type {AbortSignal} */ (j.signal))));
+      return;
+    }
+    const at = this.#queue.indexOf(job);
+    if (at >= 0) {
+      this.#queue.splice(at, 1);
+      this.#settle(job, () => job.reject(abortError(/** @type {AbortSignal} */ (job.signal))));
+    }
+  }
+
+  /**
+   * Ends `worker` and fails its current request with `fail`. With `warmUp` (after a
+   * cancel or an engine crash, when the engine is known to load) a fresh worker starts
+   * at once so the next request finds the engine loaded; after a worker that failed to
+   * start, the next request starts one instead (no restart loop).
+   * @param {Worker} worker
+   * @param {(job: Job) => void} fail
+   * @param {{warmUp?: boolean}} [options]
+   */
+  #replaceWorker(worker, fail, { warmUp = true } = {}) {
+    if (worker !== this.#worker) return;
+    worker.terminate();
+    this.#worker = null;
+    this.#restarts++;
+    const job = this.#current;
+    this.#current = null;
+    if (job) this.#settle(job, () => fail(job));
+    if (this.#closed) return;
+    if (!warmUp) {
+      this.#pump();
+      return;
+    }
+    // A silent init at the front of the queue; its failure surfaces on the next request.
+    this.#queue.unshift({ id: this.#nextId++, type: 'init', body: {}, resolve() {}, reject() {}, onProgress: undefined, signal: undefined, unlisten: undefined });
+    this.#pump();
+  }
+
+  /**
+   * @param {Job} job
+   * @param {() => void} settle
+   */
+  #settle(job, settle) {
+    job.unlisten?.();
+    settle();
+  }
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is ArrayBuffer | ArrayBufferView}
+ */
+function isBytes(value) {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+/**
+ * Files and Blobs go to the worker as references; bytes are wrapped in a Blob (one copy,
+ * so the caller's buffer stays usable). Strings are refused: a list is bytes.
+ * @param {unknown} value
+ * @param {string} what
+ * @returns {Blob}
+ */
+function toBlob(value, what) {
+  if (value instanceof Blob) return value;
+  if (isBytes(value)) return new Blob([/** @type {ArrayBuffer} */ (value)]);
+  throw new ScrubError(`${what} must be a File, Blob, ArrayBuffer or typed array`, { kind: 'usage', name: 'TypeError' });
+}
+
+/** @param {AbortSignal} signal */
+function abortError(signal) {
+  const reason = signal.reason;
+  const message = reason instanceof Error && reason.name !== 'AbortError' ? reason.message : 'cancelled';
+  return new ScrubError(message, { kind: 'cancelled', name: 'AbortError', cause: reason });
+}
+
+/** @param {string} text */
+function capitalise(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

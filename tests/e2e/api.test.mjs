@@ -1,0 +1,169 @@
+// The embeddable API (www/phonescrub.js), used directly from a page of the origin:
+// results, error kinds, progress, cancelling (running and queued), terminate.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setUp } from './helpers.mjs';
+
+/** @type {Awaited<ReturnType<typeof setUp>>} */
+let env;
+
+before(async () => {
+  env = await setUp();
+  // Any page of the origin will do; the API is loaded by each test with import().
+  await env.page.goto(new URL('/index.html', env.server.url).href);
+});
+
+after(async () => {
+  await env?.tearDown();
+});
+
+test('profile and scrub bytes; the caller keeps its buffer; opt-out lists by name', async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const bytes = new TextEncoder().encode('name;tel\nAnn;0121 294 1091\nBob;07911 123456\nAnn again;+441212941091\n');
+    const profile = await scrubber.profile(bytes, { defaultRegion: 'GB' });
+    const { cleaned, removed, report } = await scrubber.scrub(
+      bytes,
+      { phoneColumn: 'tel', defaultRegion: 'GB', output: { formulaSafe: false } },
+      { optOut: [{ name: 'dnc.csv', data: new TextEncoder().encode('+447911123456\n') }], today: '2025-06-30' },
+    );
+    const result = {
+      version: scrubber.engineVersion,
+      delimiter: profile.delimiter,
+      phoneColumn: profile.phoneColumn,
+      cleaned: await cleaned.text(),
+      cleanedType: cleaned.type,
+      removed: await removed.text(),
+      optOutLists: report.optOutLists,
+      today: report.today,
+      stillUsable: bytes.byteLength,
+    };
+    scrubber.terminate();
+    return result;
+  });
+  assert.match(out.version, /^\d+\.\d+\.\d+/);
+  assert.equal(out.delimiter, ';');
+  assert.equal(out.phoneColumn, 1);
+  assert.equal(out.cleaned, 'name,tel\nAnn,+441212941091\n');
+  assert.equal(out.cleanedType, 'text/csv');
+  assert.equal(out.removed, 'name,tel,line,reasons\nBob,+447911123456,3,opted_out\nAnn again,+441212941091,4,duplicate\n');
+  assert.deepEqual(out.optOutLists, [{ name: 'dnc.csv', cells: 1, numbers: 1, rowsMatched: 1 }]);
+  assert.equal(out.today, '2025-06-30');
+  assert.ok(out.stillUsable > 0, 'bytes are copied, not transferred away from the caller');
+});
+
+test('engine errors reject with ScrubError carrying kind; wrong arguments are usage errors', async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber, ScrubError } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const csv = new TextEncoder().encode('name,phone\nAnn,+441212941091\n');
+    /** @param {Promise<unknown>} p */
+    const failure = (p) =>
+      p.then(
+        () => null,
+        (e) => ({ isScrubError: e instanceof ScrubError, name: e.name, kind: e.kind, line: e.line ?? null, message: e.message }),
+      );
+    const result = {
+      wrongType: await failure(scrubber.scrub(csv, { phoneColumn: 'phone', dedupe: 'yes' })),
+      noSuchColumn: await failure(scrubber.scrub(csv, { phoneColumn: 'mobile' })),
+      badRegion: await failure(scrubber.scrub(csv, { phoneColumn: 'phone', defaultRegion: 'QQ' })),
+      pdf: await failure(scrubber.profile(new TextEncoder().encode('%PDF-1.7\n'))),
+      notBytes: await failure(scrubber.profile(/** @type {any} */ ('name,phone\n'))),
+      afterwards: (await scrubber.scrub(csv, { phoneColumn: 'phone' })).report.rowsKept,
+    };
+    scrubber.terminate();
+    return result;
+  });
+  assert.deepEqual(
+    { ...out.wrongType, message: undefined },
+    { isScrubError: true, name: 'ScrubError', kind: 'policy', line: null, message: undefined },
+  );
+  assert.match(out.wrongType.message, /expected a boolean/);
+  assert.equal(out.noSuchColumn.kind, 'policy');
+  assert.match(out.noSuchColumn.message, /no column named "mobile"; the columns are: name, phone/);
+  assert.equal(out.badRegion.kind, 'policy');
+  assert.equal(out.pdf.kind, 'input');
+  assert.match(out.pdf.message, /PDF/);
+  assert.equal(out.notBytes.kind, 'usage');
+  assert.equal(out.afterwards, 1, 'errors leave the scrubber usable');
+});
+
+test('progress, cancelling the running scrub and a queued one, and terminate', async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const rows = ['phone'];
+    for (let i = 0; i < 30000; i++) rows.push(`+44 7911 ${String(100000 + i)}`);
+    const big = new Blob([rows.join('\n')]);
+    const small = new TextEncoder().encode('phone\n+441212941091\n');
+
+    /** @type {number[]} */
+    const fractions = [];
+    const full = await scrubber.scrub(big, { phoneColumn: 0, consent: { column: 0 } }, { onProgress: (p) => fractions.push(p.fraction) });
+
+    // Cancel the running scrub at its first progress report; a queued one behind it is
+    // cancelled too, and one queued after that still runs.
+    const running = new AbortController();
+    const queued = new AbortController();
+    const first = scrubber.scrub(big, { phoneColumn: 0 }, { signal: running.signal, onProgress: () => running.abort() });
+    const second = scrubber.scrub(small, { phoneColumn: 0 }, { signal: queued.signal });
+    const third = scrubber.scrub(small, { phoneColumn: 0 });
+    queued.abort();
+    const settled = await Promise.allSettled([first, second, third]);
+    const describe = (/** @type {PromiseSettledResult<any>} */ s) =>
+      s.status === 'fulfilled' ? `kept ${s.value.report.rowsKept}` : `${s.reason.name}/${s.reason.kind}`;
+
+    const preAborted = await scrubber.scrub(small, { phoneColumn: 0 }, { signal: AbortSignal.abort() }).then(
+      () => 'resolved',
+      (e) => `${e.name}/${e.kind}`,
+    );
+    const restarts = scrubber.restarts;
+    scrubber.terminate();
+    const afterTerminate = await scrubber.profile(small).then(
+      () => 'resolved',
+      (e) => e.kind,
+    );
+    return {
+      fullRows: full.report.rowsRead,
+      fractions,
+      outcomes: settled.map(describe),
+      preAborted,
+      restarts,
+      afterTerminate,
+    };
+  });
+  assert.equal(out.fullRows, 30000);
+  // Two passes (consent): progress runs from the scan's half into the scrub's, never back.
+  assert.ok(out.fractions.length >= 4, `${out.fractions.length} progress reports`);
+  assert.ok(out.fractions.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= out.fractions[i - 1])), String(out.fractions));
+  assert.ok(out.fractions.some((f) => f < 0.5) && out.fractions.some((f) => f > 0.5));
+  assert.equal(out.fractions.at(-1), 1);
+  assert.deepEqual(out.outcomes, ['AbortError/cancelled', 'AbortError/cancelled', 'kept 1']);
+  assert.equal(out.preAborted, 'AbortError/cancelled');
+  assert.equal(out.restarts, 1, 'one worker restart, for the running scrub only');
+  assert.equal(out.afterTerminate, 'terminated');
+});
+
+// Engine bug, reported: through wasm, unknown policy keys are silently ignored (the CLI
+// rejects them, as src/policy.rs promises), so a typo such as "grantd" drops a rule.
+// Marked todo so the suite stays green; it reports as a failing todo until fixed.
+test('unknown policy keys are rejected, as in the CLI', { todo: 'engine: serde-wasm-bindgen ignores deny_unknown_fields' }, async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const csv = new TextEncoder().encode('name,phone\nAnn,+441212941091\n');
+    const kinds = [];
+    for (const policy of [
+      { phoneColumn: 'phone', colour: 'blue' },
+      { phoneColumn: 'phone', output: { phoneFromat: 'national' } },
+      { phoneColumn: 'phone', consent: { column: 'name', grantd: ['yes'] } },
+    ]) {
+      kinds.push(await scrubber.scrub(csv, policy).then(() => 'accepted', (e) => e.kind));
+    }
+    scrubber.terminate();
+    return kinds;
+  });
+  assert.deepEqual(out, ['policy', 'policy', 'policy']);
+});

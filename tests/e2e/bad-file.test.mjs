@@ -1,0 +1,77 @@
+// A file the engine cannot read: the engine's own message is shown, and the page keeps
+// working for the next file.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { setUp, openPage, chooseList, download, screenshot, FIXTURES } from './helpers.mjs';
+
+/** @type {Awaited<ReturnType<typeof setUp>>} */
+let env;
+
+before(async () => {
+  env = await setUp();
+});
+
+after(async () => {
+  await env?.tearDown();
+});
+
+test('a PDF named list.csv shows the engine error, then a good file still scrubs', async () => {
+  const { page, server, pageErrors } = env;
+  await openPage(page, server.url);
+
+  await chooseList(page, {
+    name: 'list.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n', 'latin1'),
+  });
+  const error = page.locator('#file-error');
+  await error.waitFor();
+  const text = await error.innerText();
+  assert.match(text, /list\.csv cannot be read as a contact list/);
+  // The engine's words, passed through: it says what the file is and what to do.
+  assert.match(text, /looks like a PDF document/);
+  assert.match(text, /Export or save it as CSV/);
+  assert.equal(await error.getAttribute('role'), 'alert');
+  assert.equal(await page.isHidden('#step-review'), true, 'no review of an unreadable file');
+  await screenshot(page, 'error');
+
+  // An empty file is refused the same way.
+  await chooseList(page, { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+  await page.locator('#file-error', { hasText: 'empty.csv' }).waitFor();
+  assert.match(await error.innerText(), /the file is empty/i);
+
+  // The page is still usable: the next, good file profiles and scrubs.
+  await chooseList(page, path.join(FIXTURES, 'contacts.csv'));
+  await page.locator('#step-review').waitFor();
+  assert.equal(await error.isHidden(), true, 'the old error is cleared');
+  await page.fill('#region', 'GB');
+  await page.getByRole('button', { name: 'Scrub list' }).click();
+  await page.locator('#step-results').waitFor();
+  const cleaned = await download(page, /cleaned CSV/);
+  assert.equal(cleaned.text.trim().split('\n').length, 5, 'header + 4 kept rows');
+
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a rule the file cannot satisfy is reported and the page stays usable', async () => {
+  const { page, server } = env;
+  await openPage(page, server.url);
+  await chooseList(page, path.join(FIXTURES, 'contacts.csv'));
+  await page.locator('#step-review').waitFor();
+  await page.fill('#region', 'GB');
+  // An unticked consent value list is caught by the page before the engine sees it.
+  await page.selectOption('#consent-column', { label: 'Notes' });
+  for (const box of await page.locator('#consent-values input[type=checkbox]').all()) await box.uncheck();
+  await page.getByRole('button', { name: 'Scrub list' }).click();
+  await page.locator('#rules-error').waitFor();
+  assert.match(await page.locator('#rules-error').innerText(), /Tick at least one consent value/);
+  assert.equal(await page.isHidden('#step-results'), true);
+
+  // Back to no consent column: the scrub runs.
+  await page.selectOption('#consent-column', '');
+  await page.getByRole('button', { name: 'Scrub list' }).click();
+  await page.locator('#step-results').waitFor();
+  assert.equal(await page.isHidden('#rules-error'), true);
+});

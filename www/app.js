@@ -976,7 +976,7 @@ function receiptHtml(file, optOuts, report) {
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2430;max-width:52rem;margin:2rem auto;padding:0 1.25rem}
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:1.75rem 0 .5rem;border-bottom:1px solid #d5dae0;padding-bottom:.25rem}
 .sub{color:#4a5565;margin:0 0 1.5rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .6rem .3rem 0;border-bottom:1px solid #eceff2;vertical-align:top}
-th{font-weight:600;width:34%}td.n{text-align:right;font-variant-numeric:tabular-nums}code,pre,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em}
+th{font-weight:600;width:34%}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}code,pre,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em}
 .hash{word-break:break-all}pre{background:#f4f6f8;padding:.75rem;border-radius:6px;white-space:pre-wrap;word-break:break-word}
 .totals{display:flex;gap:2rem;margin:1rem 0}.totals div{font-size:.9rem;color:#4a5565}.totals b{display:block;font-size:1.6rem;color:#1c2430}
 footer{margin-top:2rem;color:#4a5565;font-size:.85rem}@media print{body{margin:0}h2{break-after:avoid}}

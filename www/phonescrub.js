@@ -278,7 +278,7 @@ export class Scrubber {
       event.preventDefault();
       this.#replaceWorker(
         worker,
-        (job) => job.reject(new ScrubError(`the engine worker failed: ${event.message || 'it could not be started'}`, { kind: 'crash' })),
+        (job) => job.reject(new ScrubError(`the engine worker failed: ${event.message || 'it could not be started'}`, { kind: 'io' })),
         { warmUp: false },
       );
     });
@@ -323,8 +323,8 @@ export class Scrubber {
     this.#settle(job, () => {
       if (message.type === 'result') job.resolve(message.result);
       else {
-        const { name, message: text, kind, line } = message.error ?? {};
-        job.reject(new ScrubError(text ?? 'the engine failed', { kind: kind ?? 'io', line, name: name === 'PhonescrubError' ? 'ScrubError' : name }));
+        const { message: text, kind, line } = message.error ?? {};
+        job.reject(new ScrubError(text ?? 'the engine failed', { kind: kind ?? 'io', line }));
       }
     });
     this.#pump();

@@ -167,3 +167,21 @@ test('unknown policy keys are rejected, as in the CLI', { todo: 'engine: serde-w
   });
   assert.deepEqual(out, ['policy', 'policy', 'policy']);
 });
+
+test('create() takes the worker and wasm URLs, and rejects at once when they cannot load', async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const explicit = await Scrubber.create({ workerUrl: '/worker.js', wasmUrl: '/pkg/phonescrub_bg.wasm' });
+    const version = explicit.engineVersion;
+    explicit.terminate();
+    const failure = (/** @type {Promise<unknown>} */ p) => p.then(() => 'created', (e) => `${e.name}/${e.kind}`);
+    return {
+      version,
+      noWasm: await failure(Scrubber.create({ wasmUrl: '/no-such.wasm' })),
+      noWorker: await failure(Scrubber.create({ workerUrl: '/no-such-worker.js' })),
+    };
+  });
+  assert.match(out.version, /^\d+\.\d+\.\d+/);
+  assert.equal(out.noWasm, 'ScrubError/io');
+  assert.equal(out.noWorker, 'ScrubError/io');
+});

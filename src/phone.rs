@@ -309,6 +309,51 @@ mod tests {
     }
 
     #[test]
+    fn every_metadata_pattern_compiles() {
+        // The patched crate compiles patterns on first use; make every one of them be used.
+        let mut descriptors = 0;
+        for meta in DATABASE.iter() {
+            let d = meta.descriptors();
+            for desc in [
+                Some(d.general()),
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.personal_number(),
+                d.voip(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                desc.is_match("0");
+                descriptors += 1;
+            }
+            for re in [
+                meta.international_prefix(),
+                meta.national_prefix_for_parsing(),
+                meta.leading_digits(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                re.is_match("0");
+            }
+            for format in meta.formats().iter().chain(meta.international_formats()) {
+                format.pattern().is_match("0");
+                format.leading_digits().iter().for_each(|re| {
+                    re.is_match("0");
+                });
+            }
+        }
+        assert!(descriptors > 1000, "{descriptors}");
+    }
+
+    #[test]
     fn region_cells() {
         assert_eq!(region_from_cell("gb"), region_id("GB"));
         assert_eq!(region_from_cell("DEU"), region_id("DE"));

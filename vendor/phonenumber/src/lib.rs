@@ -22,6 +22,9 @@ doctest!("../README.md");
 
 /// Errors for various parts of the crate.
 mod error;
+
+// PATCH(phonescrub): replaces the `regex-cache` crate, see the module docs.
+pub mod regex_cache;
 pub use crate::error::{Metadata as MetadataError, Parse as ParseError};
 
 /// Phone number metadata, containing patterns, formatting and other useful

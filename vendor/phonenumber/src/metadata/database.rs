@@ -17,7 +17,7 @@ use crate::metadata::loader;
 use crate::Metadata;
 use fnv::FnvHashMap;
 use once_cell::sync::Lazy;
-use regex_cache::{CachedRegex, CachedRegexBuilder, RegexCache};
+use crate::regex_cache::{CachedRegex, CachedRegexBuilder, RegexCache};
 use std::borrow::Borrow;
 use std::fs::File;
 use std::hash::Hash;

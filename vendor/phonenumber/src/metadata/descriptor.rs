@@ -12,7 +12,7 @@
 // See the License for the specific language governing permissions and
 // limitations under the License.
 
-use regex_cache::CachedRegex;
+use crate::regex_cache::CachedRegex;
 
 /// Description of a phone number to parse.
 #[derive(Clone, Debug)]

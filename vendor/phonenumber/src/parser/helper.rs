@@ -26,7 +26,7 @@ use nom::{
     multi::*,
     AsChar, IResult,
 };
-use regex_cache::CachedRegex;
+use crate::regex_cache::CachedRegex;
 use std::borrow::Cow;
 
 macro_rules! parse {

@@ -94,6 +94,12 @@ impl std::error::Error for Error {
 
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Error {
+        if let Some(too_long) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::input::LineTooLong>())
+        {
+            return Error::input_at(too_long.0, too_long.message());
+        }
         Error(Box::new(ErrorKind::Io(err)))
     }
 }

@@ -14,6 +14,16 @@ use crate::error::{Error, Result};
 /// How much of the start of a file is looked at to decide encoding and delimiter.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
+/// The largest field accepted (1 MiB). Contact lists have short cells; a bigger one means
+/// the file is not a contact list (or is damaged), and is an error naming its line.
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// The longest physical line accepted (16 MiB): bounds the memory one record can take.
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// The most columns a header may have.
+pub const MAX_COLUMNS: usize = 10_000;
+
 /// Delimiters we sniff among, in tie-break order.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
@@ -111,6 +121,11 @@ pub fn open<'a, R: Read + 'a>(
                 .build(Cursor::new(head).chain(tap)),
         ),
     };
+    let stream: Box<dyn Read + 'a> = Box::new(LineGuard {
+        inner: stream,
+        line: 1,
+        line_bytes: 0,
+    });
     let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(has_headers)
@@ -126,6 +141,87 @@ pub fn open<'a, R: Read + 'a>(
         reader,
         tap: state,
     })
+}
+
+/// Fails the read when a physical line grows past [`MAX_LINE_BYTES`], before the CSV
+/// reader buffers it all.
+struct LineGuard<R> {
+    inner: R,
+    line: u64,
+    line_bytes: u64,
+}
+
+impl<R: Read> Read for LineGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_bytes = 0;
+            } else {
+                self.line_bytes += 1;
+                if self.line_bytes > MAX_LINE_BYTES {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        LineTooLong(self.line),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The error a [`LineGuard`] raises; turned into an input error naming the line.
+#[derive(Debug)]
+pub(crate) struct LineTooLong(pub(crate) u64);
+
+impl LineTooLong {
+    pub(crate) fn message(&self) -> String {
+        format!(
+            "the line is longer than {} MiB; this does not look like a contact list",
+            MAX_LINE_BYTES >> 20
+        )
+    }
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.0, self.message())
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// Checks one record against the limits; `line` names it in the error.
+pub fn check_record(record: &csv::ByteRecord, line: u64) -> Result<()> {
+    if record.as_slice().len() > MAX_FIELD_BYTES {
+        if let Some(field) = record.iter().find(|f| f.len() > MAX_FIELD_BYTES) {
+            return Err(Error::input_at(
+                line,
+                format!(
+                    "a field of {} bytes is larger than the {} MiB limit for one cell",
+                    field.len(),
+                    MAX_FIELD_BYTES >> 20
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the header row: not too many columns, no oversized names.
+pub fn check_header(record: &csv::ByteRecord) -> Result<()> {
+    if record.len() > MAX_COLUMNS {
+        return Err(Error::input_at(
+            1,
+            format!(
+                "the header has {} columns; the limit is {MAX_COLUMNS}",
+                record.len()
+            ),
+        ));
+    }
+    check_record(record, 1)
 }
 
 /// `None` means UTF-8 (passed through untouched); otherwise the encoding to transcode

@@ -118,9 +118,9 @@ pub fn profile<R: Read>(
     total_bytes: Option<u64>,
 ) -> Result<Profile> {
     let mut source = input::open(input, None, true)?;
-    let headers: Vec<String> = source
-        .reader
-        .byte_headers()?
+    let header = source.reader.byte_headers()?;
+    input::check_header(header)?;
+    let headers: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
@@ -130,6 +130,7 @@ pub fn profile<R: Read>(
     let mut complete = true;
     while source.reader.read_byte_record(&mut record)? {
         rows += 1;
+        input::check_record(&record, record.position().map_or(0, |p| p.line()))?;
         for (i, cell) in record.iter().enumerate().take(headers.len()) {
             cells[i].push(String::from_utf8_lossy(cell).trim().to_string());
         }

@@ -197,9 +197,9 @@ impl Scrubber {
 
     fn open_source<'a, R: Read + 'a>(&self, input: R) -> Result<(Source<'a>, Plan)> {
         let mut source = input::open(input, self.policy.delimiter.map(|d| d as u8), true)?;
-        let headers = source
-            .reader
-            .byte_headers()?
+        let header = source.reader.byte_headers()?;
+        input::check_header(header)?;
+        let headers = header
             .iter()
             .map(|h| String::from_utf8_lossy(h).into_owned())
             .collect();
@@ -299,7 +299,8 @@ impl Scrubber {
                     bytes: source.bytes_read(),
                 });
             }
-            let line = record.position().map_or(0, |p| p.line());
+            let line = line_of(&record);
+            input::check_record(&record, line)?;
             let mut reasons = Reasons::default();
             let mut number = None;
             if record.len() != plan.width() {
@@ -428,6 +429,10 @@ impl Scrubber {
             elapsed_ms: 0.0,
         })
     }
+}
+
+fn line_of(record: &csv::ByteRecord) -> u64 {
+    record.position().map_or(0, |p| p.line())
 }
 
 /// A cell as text. Invalid UTF-8 (possible only in a file sniffed as UTF-8) is replaced

@@ -363,3 +363,104 @@ proptest! {
         }
     }
 }
+
+mod bounds {
+    use super::*;
+
+    fn scrub(input: &[u8]) -> phonescrub::Result<ScrubOutput> {
+        let p = r#"{"phoneColumn":"phone","defaultRegion":"GB","output":{"formulaSafe":false}}"#;
+        scrub_bytes(policy(p), today(), input, &[])
+    }
+
+    #[test]
+    fn a_field_over_one_mib_is_an_error_naming_its_line() {
+        let mut input = b"name,phone\nAnn,+441212941091\nBob,".to_vec();
+        input.extend(std::iter::repeat_n(b'x', (1 << 20) + 1));
+        input.extend(b"\n");
+        let err = scrub(&input).unwrap_err();
+        assert_eq!(err.line(), Some(3), "{err}");
+        assert!(err.to_string().contains("1 MiB"), "{err}");
+    }
+
+    #[test]
+    fn a_line_over_sixteen_mib_stops_before_it_is_buffered() {
+        let mut input = b"name,phone\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 17 << 20));
+        let err = scrub(&input).unwrap_err();
+        assert_eq!(err.line(), Some(2), "{err}");
+        assert!(err.to_string().contains("16 MiB"), "{err}");
+    }
+
+    #[test]
+    fn too_many_columns() {
+        let header: Vec<String> = (0..10_001).map(|i| format!("c{i}")).collect();
+        let input = format!("phone,{}\n", header.join(","));
+        let err = scrub(input.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("10002 columns"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_utf8_file_passes_through_untouched() {
+        let mut input = "name,phone\nZoë,+441212941091\n".as_bytes().to_vec();
+        input.extend(b"Bj\xf6rn,+441212941092\n");
+        // The first 64 KiB decide the encoding; pad so the bad byte is past them.
+        let mut padded = b"name,phone\n".to_vec();
+        for i in 0..4000 {
+            padded.extend(format!("Person {i},+4474001{i:05}\n").as_bytes());
+        }
+        padded.extend(b"Bj\xf6rn,+441212941092\n");
+        let out = scrub(&padded).unwrap();
+        assert_eq!(out.report.encoding, "UTF-8");
+        assert!(
+            out.cleaned.windows(6).any(|w| w == b"Bj\xf6rn,"),
+            "the bytes are kept as they were"
+        );
+        // Alone, the same bytes make the file windows-1252.
+        assert_eq!(scrub(&input).unwrap().report.encoding, "windows-1252");
+    }
+
+    #[test]
+    fn a_bom_inside_a_field_is_kept() {
+        let out = scrub("name,phone\n\u{feff}Ann,+441212941091\n".as_bytes()).unwrap();
+        assert_eq!(
+            text(&out.cleaned),
+            "name,phone\n\u{feff}Ann,+441212941091\n"
+        );
+    }
+
+    #[test]
+    fn duplicate_header_names_resolve_to_the_first() {
+        let out = scrub(b"phone,phone\n+441212941091,not a number\n").unwrap();
+        assert_eq!(out.report.rows_kept, 1);
+        assert_eq!(
+            text(&out.cleaned),
+            "phone,phone\n+441212941091,not a number\n"
+        );
+    }
+
+    #[test]
+    fn binary_and_empty_inputs() {
+        for (bytes, says) in [
+            (&b"%PDF-1.7\n"[..], "PDF"),
+            (&b"PK\x03\x04\x14\x00"[..], "zip"),
+            (&b"\x00\x01\x02\x03"[..], "binary"),
+            (&b""[..], "empty"),
+        ] {
+            let err = scrub(bytes).unwrap_err();
+            assert!(err.to_string().contains(says), "{says}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_opt_out_list_without_numbers_is_an_error() {
+        let p = r#"{"phoneColumn":"phone","defaultRegion":"GB"}"#;
+        let err = scrub_bytes(
+            policy(p),
+            today(),
+            b"phone\n+441212941091\n",
+            &[("names.csv", b"name\nAnn\n")],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("names.csv"), "{err}");
+    }
+}

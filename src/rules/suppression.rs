@@ -51,6 +51,9 @@ impl Suppression {
         let mut found = HashSet::new();
         let mut record = csv::ByteRecord::new();
         while source.reader.read_byte_record(&mut record)? {
+            let line = record.position().map_or(0, |p| p.line());
+            input::check_record(&record, line)
+                .map_err(|e| Error::input(format!("opt-out list {name:?}: {e}")))?;
             for cell in record.iter().filter(|c| !c.is_empty()) {
                 cells += 1;
                 if let Verdict::Valid(n) = phone::normalise(&String::from_utf8_lossy(cell), region)

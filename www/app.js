@@ -47,6 +47,13 @@ const LOOKS_LIKE_YES = new Set(
     'consented', 'subscribed', 'agreed', 'accepted', 'ja', 'oui', 'si', 'sí'].map(consentKey),
 );
 
+/**
+ * The rule settings of the form (everything but the column choices).
+ * @typedef {{consentMaxAgeDays: string, retentionDays: string, dateOrder: string, dedupe: boolean, keepInvalid: boolean,
+ *   phoneFormat: string, mode: string, formulaSafe: boolean, bom: boolean}} Rules
+ */
+
+/** @type {Readonly<Rules>} */
 const DEFAULT_RULES = Object.freeze({
   consentMaxAgeDays: '',
   retentionDays: '730',
@@ -71,6 +78,7 @@ const el = {
   optoutInput: /** @type {HTMLInputElement} */ ($('optout-input')),
   optoutDrop: $('optout-drop'),
   optoutList: $('optout-list'),
+  optoutError: $('optout-error'),
   optoutDetails: /** @type {HTMLDetailsElement} */ ($('optout-details')),
   stepReview: $('step-review'),
   stepRules: $('step-rules'),
@@ -262,16 +270,31 @@ function fileErrorMessage(file, err) {
   return [`${file.name} cannot be read as a contact list.`, sentence(e?.message ?? String(err)), 'Choose another file; nothing has changed.'];
 }
 
-/** @param {File[]} files */
-function addOptOuts(files) {
-  for (const file of files) {
-    if (!state.optOuts.some((f) => f.name === file.name && f.size === file.size && f.lastModified === file.lastModified)) {
-      state.optOuts.push(file);
-    }
-  }
+/**
+ * Adds opt-out lists. Each is first checked by the engine (its first rows only), so a
+ * file that is not a list is refused here, by name, rather than failing the scrub later.
+ * @param {File[]} files
+ */
+async function addOptOuts(files) {
   el.optoutInput.value = '';
   el.optoutDetails.open = true;
+  showError(el.optoutError, null);
+  const scrubber = await state.scrubber;
+  /** @type {string[]} */
+  const refused = [];
+  for (const file of files) {
+    if (state.optOuts.some((f) => f.name === file.name && f.size === file.size && f.lastModified === file.lastModified)) continue;
+    try {
+      await scrubber.profile(file, { rows: 50 });
+      state.optOuts.push(file);
+    } catch (err) {
+      refused.push(`${file.name}: ${sentence(/** @type {Error} */ (err).message ?? String(err))}`);
+    }
+  }
   renderOptOuts();
+  if (refused.length) {
+    showError(el.optoutError, [`${refused.length === 1 ? 'This file was' : 'These files were'} not added as opt-out lists:`, ...refused]);
+  }
   announce(`${state.optOuts.length} opt-out ${plural(state.optOuts.length, 'list')} added.`);
 }
 
@@ -442,13 +465,17 @@ function renderConsentRule() {
   const column = profile && index !== '' ? profile.columns[Number(index)] : undefined;
   el.consentRule.hidden = !column;
   el.consentNone.hidden = Boolean(column);
-  if (!column) {
+  if (!profile || !column) {
     el.consentValues.replaceChildren();
     syncRuleAvailability();
     return;
   }
+  // The remembered yes-values apply only to the same column of a file with the same header.
   const remembered = loadPolicy();
-  const rememberedYes = remembered?.consent?.granted ? new Set(remembered.consent.granted.map(consentKey)) : null;
+  const rememberedYes =
+    remembered?.consent?.granted && sameColumns(remembered, profile.columns) && columnIndex(remembered.consent.column, profile.columns) === column.index
+      ? new Set(remembered.consent.granted.map(consentKey))
+      : null;
   const values = column.values.filter(([value]) => value.trim() !== '');
   if (values.length === 0) {
     el.consentValues.replaceChildren(
@@ -605,7 +632,7 @@ function rulesOf(policy) {
   };
 }
 
-/** @param {typeof DEFAULT_RULES} rules */
+/** @param {Rules} rules */
 function applyRules(rules) {
   el.consentMaxAge.value = rules.consentMaxAgeDays;
   el.retentionDays.value = rules.retentionDays;
@@ -719,7 +746,7 @@ async function startScrub() {
     } else {
       setStatus('Stopped: the scrub could not finish.');
       showError(el.runError, [
-        e?.kind === 'policy' ? 'A rule cannot be applied to this file.' : `${file.name} could not be scrubbed.`,
+        e?.kind === 'policy' ? 'A rule cannot be applied to this file.' : 'The scrub could not finish.',
         sentence(e?.message ?? String(err)),
       ]);
     }

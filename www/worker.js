@@ -23,7 +23,7 @@ let ready = null;
 /** Set once the instance has trapped: nothing may run on it again. */
 let crashed = false;
 
-self.addEventListener('message', (event) => {
+self.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   const message = event.data;
   if (!message || typeof message.id !== 'number') return;
   run(message).catch((err) => reply(message.id, 'error', { error: describe(err, 0) }));
@@ -38,7 +38,7 @@ async function run(message) {
     await ready;
   } catch (err) {
     ready = null; // let a later request try again (e.g. after a network hiccup)
-    throw Object.assign(new Error(`the engine could not be loaded: ${err?.message ?? err}`), { kind: 'io' });
+    throw Object.assign(new Error(`the engine could not be loaded: ${/** @type {any} */ (err)?.message ?? err}`), { kind: 'io' });
   }
   switch (type) {
     case 'init':
@@ -57,15 +57,15 @@ async function run(message) {
 
 /** @param {any} message */
 function runScrub({ id, input, policy, optOuts = [], options = {} }) {
-  /** @type {Uint8Array[]} */
+  /** @type {Uint8Array<ArrayBuffer>[]} */
   const cleaned = [];
-  /** @type {Uint8Array[]} */
+  /** @type {Uint8Array<ArrayBuffer>[]} */
   const removed = [];
   const size = input?.size ?? input?.byteLength ?? 0;
   let rows = 0;
   const sinks = {
-    cleaned: (/** @type {Uint8Array} */ bytes) => cleaned.push(bytes),
-    removed: (/** @type {Uint8Array} */ bytes) => removed.push(bytes),
+    cleaned: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => cleaned.push(bytes),
+    removed: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => removed.push(bytes),
     progress: (/** @type {{phase: string, twoPasses: boolean, rows: number, bytes: number}} */ p) => {
       rows = p.rows;
       const part = size > 0 ? Math.min(1, p.bytes / size) : 1;

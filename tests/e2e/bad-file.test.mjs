@@ -75,3 +75,17 @@ test('a rule the file cannot satisfy is reported and the page stays usable', asy
   await page.locator('#step-results').waitFor();
   assert.equal(await page.isHidden('#rules-error'), true);
 });
+
+test('an opt-out file that is not a list is refused by name; good ones are added', async () => {
+  const { page, server } = env;
+  await openPage(page, server.url);
+  await page.locator('#optout-details summary').click();
+  await page.locator('#optout-input').setInputFiles([
+    { name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') },
+    { name: 'dnc.csv', mimeType: 'text/csv', buffer: Buffer.from('+447911123456\n') },
+  ]);
+  const error = page.locator('#optout-error');
+  await error.waitFor();
+  assert.match(await error.innerText(), /scan\.pdf: This is not a text list: it looks like a PDF document/);
+  assert.deepEqual(await page.locator('#optout-list .file-name').allInnerTexts(), ['dnc.csv']);
+});

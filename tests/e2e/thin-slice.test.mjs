@@ -105,3 +105,42 @@ test('drop a list, scrub it, download exactly the cleaned and removed rows', asy
 
   assert.deepEqual(pageErrors, []);
 });
+
+test('the last policy is remembered across visits; column choices only for the same header', async () => {
+  const { page, server } = env;
+  await page.evaluate(() => localStorage.clear());
+  await openPage(page, server.url);
+  await chooseList(page, path.join(FIXTURES, 'consent.csv'));
+  await page.locator('#step-review').waitFor();
+  await page.fill('#region', 'DE');
+  await page.uncheck('#keep-2'); // Country
+  await page.uncheck('#dedupe');
+  await page.check('input[name=mode][value=flag]');
+  await page.selectOption('#phone-format', 'national');
+  await page.fill('#retention-days', '365');
+  await page.getByRole('button', { name: 'Scrub list' }).click();
+  await page.locator('#step-results').waitFor();
+  // Flag mode: every row stays in the cleaned file, with its status.
+  assert.match(await page.locator('#totals').innerText(), /8\s+Rows in the cleaned file/);
+  assert.match(await page.locator('#totals').innerText(), /Flagged/);
+  assert.match(await page.locator('#preview-cleaned thead').innerText(), /scrub_status/i);
+
+  await page.reload();
+  await page.locator('#engine-version').filter({ hasText: /engine/ }).waitFor();
+  assert.equal(await page.inputValue('#region'), 'DE');
+  assert.equal(await page.isChecked('#dedupe'), false);
+  assert.equal(await page.isChecked('input[name=mode][value=flag]'), true);
+  assert.equal(await page.inputValue('#phone-format'), 'national');
+  assert.equal(await page.inputValue('#retention-days'), '365');
+
+  await chooseList(page, path.join(FIXTURES, 'consent.csv'));
+  await page.locator('#step-review').waitFor();
+  assert.equal(await page.isChecked('#keep-2'), false, 'the same header: the column choice comes back');
+
+  // A different header: the profile's defaults decide the columns; the rules stay.
+  await chooseList(page, path.join(FIXTURES, 'contacts.csv'));
+  await page.locator('#columns-body tr').first().waitFor();
+  await page.locator('#facts', { hasText: 'contacts.csv' }).waitFor();
+  assert.equal(await page.isChecked('#keep-0'), true);
+  assert.equal(await page.isChecked('#dedupe'), false);
+});

@@ -185,3 +185,24 @@ test('create() takes the worker and wasm URLs, and rejects at once when they can
   assert.equal(out.noWasm, 'ScrubError/io');
   assert.equal(out.noWorker, 'ScrubError/io');
 });
+
+// Engine bug, reported: with CRLF line endings (Excel, most Windows exports) every `line`
+// in the removed output is one too small: the csv crate's Position::line() does not
+// count the LF of a CRLF (BurntSushi/rust-csv#395). LF files are right.
+test('removed rows name their source line in CRLF files too', { todo: 'engine: csv Position::line() with CRLF (rust-csv#395)' }, async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const policy = { phoneColumn: 'phone', defaultRegion: 'GB', output: { formulaSafe: false } };
+    const lines = async (/** @type {string} */ text) =>
+      (await (await scrubber.scrub(new TextEncoder().encode(text), policy)).removed.text()).trim().split(/\n/).slice(1);
+    const result = {
+      lf: await lines('name,phone\nAnn,12\nBob,34\n'),
+      crlf: await lines('name,phone\r\nAnn,12\r\nBob,34\r\n'),
+    };
+    scrubber.terminate();
+    return result;
+  });
+  assert.deepEqual(out.lf, ['Ann,12,2,invalid_number', 'Bob,34,3,invalid_number']);
+  assert.deepEqual(out.crlf, out.lf);
+});

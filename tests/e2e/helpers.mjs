@@ -1,7 +1,7 @@
 // Shared set-up for the page tests: the server (in-process, any free port) and Debian's
 // Chromium driven by playwright-core, with no route to any outside host.
 
-import { mkdtemp, rm, readFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, mkdir, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,9 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
  * @param {{ contextOptions?: object }} [options]
  */
 export async function setUp({ contextOptions = {} } = {}) {
+  await access(path.join(ROOT, 'www/pkg/phonescrub_bg.wasm')).catch(() => {
+    throw new Error('www/pkg/ has no engine: build it first (wasm-pack build --target web --release --out-dir www/pkg --no-pack)');
+  });
   const server = await startServer({ root: path.join(ROOT, 'www'), port: 0 });
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'phonescrub-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -35,6 +35,7 @@ mod output;
 pub mod phone;
 mod policy;
 mod profile;
+pub mod protect;
 mod report;
 pub mod rules;
 mod scrub;

@@ -207,6 +207,9 @@ pub struct OutputOptions {
     /// Start the outputs with a UTF-8 byte-order mark, so Excel reads them as UTF-8.
     #[serde(default)]
     pub bom: bool,
+    /// Hash the numbers of the cleaned list for an ad platform or a partner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<crate::protect::HashOptions>,
 }
 
 impl Default for OutputOptions {
@@ -215,6 +218,7 @@ impl Default for OutputOptions {
             phone_format: PhoneFormat::E164,
             formula_safe: true,
             bom: false,
+            hash: None,
         }
     }
 }

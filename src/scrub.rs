@@ -17,6 +17,7 @@ use crate::input::{self, Source};
 use crate::output::CsvOut;
 use crate::phone::{self, Verdict};
 use crate::policy::{DateOrder, InvalidNumbers, Mode, PhoneFormat, Policy};
+use crate::protect::{HashColumn, Hasher};
 use crate::report::Report;
 use crate::rules::consent::Consent;
 use crate::rules::dedupe::Dedupe;
@@ -57,6 +58,7 @@ pub struct Scrubber {
     region: Option<Id>,
     date_order: DateOrder,
     suppression: Suppression,
+    hash_key: Option<Vec<u8>>,
 }
 
 /// Column positions resolved against one file's header.
@@ -166,12 +168,45 @@ impl Scrubber {
             region,
             date_order,
             suppression: Suppression::default(),
+            hash_key: None,
         })
     }
 
     /// Adds an opt-out (suppression) list: numbers in any format, in any column.
     pub fn add_opt_out_list<R: Read>(&mut self, name: &str, list: R) -> Result<&OptOutList> {
         self.suppression.add_list(name, list, self.region)
+    }
+
+    /// Sets the secret key for keyed hashing (`output.hash.keyed`). Never stored in the
+    /// policy or the report.
+    pub fn set_hash_key(&mut self, key: &[u8]) {
+        self.hash_key = Some(key.to_vec());
+    }
+
+    fn hasher(&self) -> Result<Option<(Hasher, HashColumn)>> {
+        let Some(options) = &self.policy.output.hash else {
+            return match self.hash_key {
+                Some(_) => Err(Error::policy(
+                    "a hash key was given but the policy has no output.hash",
+                )),
+                None => Ok(None),
+            };
+        };
+        let key = match (options.keyed, &self.hash_key) {
+            (true, Some(key)) if !key.is_empty() => Some(key.as_slice()),
+            (true, _) => {
+                return Err(Error::policy(
+                    "output.hash.keyed needs a key (the CLI's --hash-key-file, the JS API's hashKey); it is never read from the policy",
+                ))
+            }
+            (false, Some(_)) => {
+                return Err(Error::policy(
+                    "a hash key was given but output.hash.keyed is false: set it to true for keyed (HMAC) hashes",
+                ))
+            }
+            (false, None) => None,
+        };
+        Ok(Some((Hasher::new(options.target, key), options.column)))
     }
 
     /// True when the run reads the input twice (consent is checked).
@@ -268,11 +303,15 @@ impl Scrubber {
         let out = &self.policy.output;
         let flag = self.policy.mode == Mode::Flag;
         let keep_invalid = self.policy.invalid_numbers == InvalidNumbers::Keep;
+        let hashing = self.hasher()?;
         let mut clean_out = CsvOut::new(cleaned, out.formula_safe, out.bom)?;
         let mut removed_out = CsvOut::new(removed, out.formula_safe, out.bom)?;
         for &i in &plan.keep {
             clean_out.field(plan.headers[i].as_bytes())?;
             removed_out.field(plan.headers[i].as_bytes())?;
+            if let (true, Some((hasher, HashColumn::Add))) = (i == plan.phone, &hashing) {
+                clean_out.field(hasher.column_name().as_bytes())?;
+            }
         }
         if flag {
             clean_out.field(b"scrub_status")?;
@@ -365,11 +404,29 @@ impl Scrubber {
                 .as_ref()
                 .filter(|_| out.phone_format != PhoneFormat::Original)
                 .map(|n| n.format(out.phone_format));
+            // Hashes go to the cleaned list only: the removed list is the owner's audit file.
+            let hash = hashing
+                .as_ref()
+                .filter(|_| to_cleaned)
+                .map(|(hasher, column)| (number.as_ref().map(|n| hasher.hash(n.key())), *column));
             for &i in &plan.keep {
                 let cell = record.get(i).unwrap_or(b"");
-                match (&formatted, i == plan.phone) {
-                    (Some(f), true) => target.field(f.as_bytes())?,
-                    _ => target.field(cell)?,
+                if i != plan.phone {
+                    target.field(cell)?;
+                    continue;
+                }
+                let shown = formatted.as_deref().map_or(cell, str::as_bytes);
+                match &hash {
+                    None => target.field(shown)?,
+                    // A number that is not valid has no hash: its cell stays empty rather
+                    // than leak the raw text into a hashed export.
+                    Some((digest, HashColumn::Replace)) => {
+                        target.field(digest.as_deref().unwrap_or("").as_bytes())?
+                    }
+                    Some((digest, HashColumn::Add)) => {
+                        target.field(shown)?;
+                        target.field(digest.as_deref().unwrap_or("").as_bytes())?;
+                    }
                 }
             }
             if to_cleaned {
@@ -596,6 +653,53 @@ mod tests {
         let (again, removed, report) = run(r#"{"phoneColumn":"phone"}"#, &cleaned);
         assert_eq!(report.rows_removed, 0, "{removed}");
         assert!(again.contains("\"'+441212941091\""));
+    }
+
+    #[test]
+    fn hashed_exports_replace_or_add_and_need_their_key() {
+        let input = "name,phone\nA,+1 650 555 1212\nB,nope\n";
+        let p = r#"{"phoneColumn":"phone","invalidNumbers":"keep","output":{"formulaSafe":false,"hash":{"target":"meta"}}}"#;
+        let (cleaned, removed, _) = run(p, input);
+        assert_eq!(
+            cleaned,
+            "name,phone\nA,e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176\nB,\n"
+        );
+        assert_eq!(removed, "name,phone,line,reasons\n");
+        let p = r#"{"phoneColumn":"phone","output":{"formulaSafe":false,"hash":{"target":"google","column":"add"}}}"#;
+        let (cleaned, removed, _) = run(p, input);
+        assert!(
+            cleaned.starts_with("name,phone,phone_sha256\nA,+16505551212,1e231c66"),
+            "{cleaned}"
+        );
+        assert_eq!(
+            removed,
+            "name,phone,line,reasons\nB,nope,3,missing_number\n"
+        );
+
+        let keyed = Policy::from_json(
+            r#"{"phoneColumn":1,"output":{"hash":{"target":"meta","keyed":true}}}"#,
+        )
+        .unwrap();
+        let mut s = Scrubber::new(keyed.clone(), today()).unwrap();
+        let (mut c, mut r) = (Vec::new(), Vec::new());
+        let err = s
+            .run(&mut || Ok(input.as_bytes()), &mut c, &mut r, &mut |_| {})
+            .unwrap_err();
+        assert!(
+            err.is_policy() && err.to_string().contains("needs a key"),
+            "{err}"
+        );
+        s.set_hash_key(b"Jefe");
+        let report = s
+            .run(&mut || Ok(input.as_bytes()), &mut c, &mut r, &mut |_| {})
+            .unwrap();
+        assert!(String::from_utf8(c)
+            .unwrap()
+            .contains("37748a645f76cb7356a20e22ec3845e586778412bcffe1148c53ce22d57c6757"));
+        assert!(
+            !report.to_json().contains("Jefe"),
+            "the key never reaches the report"
+        );
     }
 
     #[test]

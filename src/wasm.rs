@@ -39,11 +39,13 @@ struct ProfileOptions {
     rows: Option<usize>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ScrubOptions {
     /// "YYYY-MM-DD" to use when the policy has no `today`; absent = the local date.
     today: Option<String>,
+    /// The secret for keyed hashes (`output.hash.keyed`); kept out of the policy.
+    hash_key: Option<String>,
 }
 
 /// Profiles the start of a list (`Blob` or `Uint8Array`): encoding, delimiter, columns
@@ -77,15 +79,17 @@ pub fn scrub(
     let started = now_ms();
     let policy: Policy = serde_wasm_bindgen::from_value(policy)
         .map_err(|e| to_js_error(Error::policy(e.to_string())))?;
-    let options: ScrubOptions =
-        decode_optional::<Option<ScrubOptions>>(options)?.unwrap_or(ScrubOptions { today: None });
-    let today = match options.today {
+    let options: ScrubOptions = decode_optional(options)?;
+    let today = match &options.today {
         Some(text) => crate::parse_date(&text).ok_or_else(|| {
             to_js_error(Error::policy(format!("today {text:?} is not YYYY-MM-DD")))
         })?,
         None => local_today()?,
     };
     let mut scrubber = Scrubber::new(policy, today).map_err(to_js_error)?;
+    if let Some(key) = &options.hash_key {
+        scrubber.set_hash_key(key.as_bytes());
+    }
     for entry in opt_outs.iter() {
         let name = Reflect::get(&entry, &"name".into())?
             .as_string()

@@ -129,3 +129,45 @@ fn exit_codes_say_whose_fault_it_is() {
     assert_eq!(out.status.code(), Some(2), "usage error: {}", stderr(&out));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn keyed_hashes_take_the_key_from_a_file_never_the_policy() {
+    let dir = tempdir("hash");
+    let (list, policy, key) = (
+        dir.join("list.csv"),
+        dir.join("policy.json"),
+        dir.join("key.txt"),
+    );
+    std::fs::write(&list, "name,phone\nA,+1 650 555 1212\n").unwrap();
+    std::fs::write(&policy, r#"{"phoneColumn":"phone","output":{"formulaSafe":false,"hash":{"target":"meta","keyed":true}}}"#).unwrap();
+    std::fs::write(&key, "Jefe\n").unwrap();
+    let (clean, report) = (dir.join("clean.csv"), dir.join("report.json"));
+    let args = |with_key: bool| {
+        let mut a = vec![
+            "scrub".to_string(),
+            list.display().to_string(),
+            "--policy".into(),
+            policy.display().to_string(),
+            "--out".into(),
+            clean.display().to_string(),
+            "--removed".into(),
+            "/dev/null".into(),
+            "--report".into(),
+            report.display().to_string(),
+        ];
+        if with_key {
+            a.extend(["--hash-key-file".to_string(), key.display().to_string()]);
+        }
+        a
+    };
+    let out = Command::new(BIN).args(args(false)).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = Command::new(BIN).args(args(true)).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&clean).unwrap(),
+        "name,phone\nA,37748a645f76cb7356a20e22ec3845e586778412bcffe1148c53ce22d57c6757\n"
+    );
+    assert!(!std::fs::read_to_string(&report).unwrap().contains("Jefe"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

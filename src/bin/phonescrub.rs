@@ -60,6 +60,10 @@ mod cli {
             /// Print progress to stderr.
             #[arg(long)]
             progress: bool,
+            /// File holding the secret key for keyed hashes (policy `output.hash.keyed`);
+            /// a trailing newline is ignored. The key is never written anywhere.
+            #[arg(long)]
+            hash_key_file: Option<PathBuf>,
         },
     }
 
@@ -101,12 +105,20 @@ mod cli {
                 removed,
                 report,
                 progress,
+                hash_key_file,
             } => (|| {
                 let text = std::fs::read_to_string(&policy)
                     .map_err(|e| Error::policy(format!("cannot read {}: {e}", policy.display())))?;
                 let policy = Policy::from_json(&text)?;
                 let started = Instant::now();
                 let mut scrubber = Scrubber::new(policy, today())?;
+                if let Some(path) = &hash_key_file {
+                    let key = std::fs::read(path).map_err(|e| {
+                        Error::policy(format!("cannot read the hash key {}: {e}", path.display()))
+                    })?;
+                    let key = key.strip_suffix(b"\n").unwrap_or(&key);
+                    scrubber.set_hash_key(key.strip_suffix(b"\r").unwrap_or(key));
+                }
                 for list in &opt_outs {
                     let name = list.file_name().map_or_else(
                         || list.display().to_string(),

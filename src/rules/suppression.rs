@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::input;
 use crate::phone::{self, Verdict};
+use crate::protect;
 
 /// What one opt-out list contributed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -23,6 +24,8 @@ pub struct OptOutList {
     pub cells: u64,
     /// Distinct valid numbers found in it.
     pub numbers: u64,
+    /// Distinct SHA-256 digests found in it (hashed lists: 64 hex digits a cell).
+    pub hashes: u64,
     /// Rows of the contact list removed because a number on it matched.
     pub rows_matched: u64,
 }
@@ -31,6 +34,7 @@ pub struct OptOutList {
 #[derive(Debug, Default)]
 pub struct Suppression {
     listed: HashMap<u64, usize>,
+    digests: HashMap<[u8; 32], usize>,
     refusals: HashMap<u64, u32>,
     lists: Vec<OptOutList>,
 }
@@ -38,7 +42,9 @@ pub struct Suppression {
 impl Suppression {
     /// Reads an opt-out list: any delimited text, any columns, numbers in any format.
     /// Every cell that normalises to a valid number (under `region` for national
-    /// formats) is suppressed; headers and other text are passed over.
+    /// formats) is suppressed; so is every cell holding a SHA-256 digest (64 hex digits)
+    /// of a number in Google's ("+16505551212") or Meta's ("16505551212") form, matched
+    /// without ever un-hashing. Headers and other text are passed over.
     pub fn add_list<R: Read>(
         &mut self,
         name: &str,
@@ -49,6 +55,7 @@ impl Suppression {
         let index = self.lists.len();
         let mut cells = 0;
         let mut found = HashSet::new();
+        let mut digests = HashSet::new();
         let mut record = csv::ByteRecord::new();
         while source.reader.read_byte_record(&mut record)? {
             let line = record.position().map_or(0, |p| p.line());
@@ -56,24 +63,30 @@ impl Suppression {
                 .map_err(|e| Error::input(format!("opt-out list {name:?}: {e}")))?;
             for cell in record.iter().filter(|c| !c.is_empty()) {
                 cells += 1;
-                if let Verdict::Valid(n) = phone::normalise(&String::from_utf8_lossy(cell), region)
-                {
+                let text = String::from_utf8_lossy(cell);
+                if let Some(digest) = protect::parse_digest(&text) {
+                    digests.insert(digest);
+                } else if let Verdict::Valid(n) = phone::normalise(&text, region) {
                     found.insert(n.key());
                 }
             }
         }
-        if found.is_empty() {
+        if found.is_empty() && digests.is_empty() {
             return Err(Error::input(format!(
-                "opt-out list {name:?}: no valid phone number found in {cells} cells (is it the right file, and is the default country set for numbers without +country code?)"
+                "opt-out list {name:?}: no valid phone number or SHA-256 hash found in {cells} cells (is it the right file, and is the default country set for numbers without +country code?)"
             )));
         }
         for key in &found {
             self.listed.entry(*key).or_insert(index);
         }
+        for digest in &digests {
+            self.digests.entry(*digest).or_insert(index);
+        }
         self.lists.push(OptOutList {
             name: name.to_string(),
             cells,
             numbers: found.len() as u64,
+            hashes: digests.len() as u64,
             rows_matched: 0,
         });
         Ok(&self.lists[index])
@@ -88,7 +101,14 @@ impl Suppression {
     /// True when the number is opted out: it is on a list, or a row other than this one
     /// refuses it (`own_row_refuses` says whether this row is itself a refusal).
     pub fn is_opted_out(&mut self, key: u64, own_row_refuses: bool) -> bool {
-        if let Some(&list) = self.listed.get(&key) {
+        let list = match self.listed.get(&key) {
+            Some(&list) => Some(list),
+            None if !self.digests.is_empty() => protect::opt_out_digests(key)
+                .iter()
+                .find_map(|d| self.digests.get(d).copied()),
+            None => None,
+        };
+        if let Some(list) = list {
             self.lists[list].rows_matched += 1;
             return true;
         }
@@ -128,6 +148,25 @@ mod tests {
             .add_list("empty.csv", &b"name\nbob\n"[..], None)
             .unwrap_err();
         assert!(err.to_string().contains("no valid phone number"), "{err}");
+    }
+
+    #[test]
+    fn hashed_lists_match_both_platform_forms() {
+        let mut s = Suppression::default();
+        // Meta's form of +16505551212 and Google's form of +441212941091.
+        let list = format!(
+            "hash\ne323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176\n{}\n",
+            protect::Hasher::new(protect::HashTarget::Google, None).hash(441212941091)
+        );
+        let summary = s
+            .add_list("hashed.csv", list.as_bytes(), None)
+            .unwrap()
+            .clone();
+        assert_eq!((summary.numbers, summary.hashes), (0, 2));
+        assert!(s.is_opted_out(16505551212, false));
+        assert!(s.is_opted_out(441212941091, false));
+        assert!(!s.is_opted_out(441212941092, false));
+        assert_eq!(s.lists()[0].rows_matched, 2);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! raw bytes as they stream past, so no pass ever needs the whole file in memory.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
 
@@ -68,9 +69,29 @@ pub struct Source<'a> {
     /// Records, as UTF-8 bytes (windows-1252 and UTF-16 are transcoded on the fly).
     pub reader: csv::Reader<Box<dyn Read + 'a>>,
     tap: Rc<RefCell<TapState>>,
+    lines: Rc<RefCell<LineIndex>>,
 }
 
 impl Source<'_> {
+    /// The 1-based source line a record starts on. LF, CRLF and lone CR all end a line
+    /// (the csv crate's own count misses CRLF and CR endings). Call it for every record,
+    /// in order: it forgets the line ends it has passed.
+    pub fn line_of(&self, record: &csv::ByteRecord) -> u64 {
+        // The csv reader may report a record as starting on the line end before it (the LF
+        // of a CRLF) or on blank lines it skipped: step over line ends at the start.
+        let mut start = record.position().map_or(0, |p| p.byte());
+        let mut index = self.lines.borrow_mut();
+        while let Some(&(end, len)) = index.ends.front() {
+            if end > start {
+                break;
+            }
+            start = start.max(end + u64::from(len));
+            index.ends.pop_front();
+            index.passed += 1;
+        }
+        index.passed + 1
+    }
+
     /// Raw bytes read from the source so far (the CSV reader reads ahead a little).
     pub fn bytes_read(&self) -> u64 {
         self.tap.borrow().bytes
@@ -121,9 +142,12 @@ pub fn open<'a, R: Read + 'a>(
                 .build(Cursor::new(head).chain(tap)),
         ),
     };
+    let lines = Rc::new(RefCell::new(LineIndex::default()));
     let stream: Box<dyn Read + 'a> = Box::new(LineGuard {
         inner: stream,
-        line: 1,
+        index: Rc::clone(&lines),
+        offset: 0,
+        after_cr: false,
         line_bytes: 0,
     });
     let reader = csv::ReaderBuilder::new()
@@ -140,33 +164,59 @@ pub fn open<'a, R: Read + 'a>(
         },
         reader,
         tap: state,
+        lines,
     })
 }
 
-/// Fails the read when a physical line grows past [`MAX_LINE_BYTES`], before the CSV
-/// reader buffers it all.
+/// Offsets (in the decoded stream) where line ends start, not yet passed by
+/// [`Source::line_of`], and how many have been passed. Bounded by the CSV reader's
+/// read-ahead.
+#[derive(Default)]
+struct LineIndex {
+    /// Offset and length (1, or 2 for CRLF) of each line end.
+    ends: VecDeque<(u64, u8)>,
+    passed: u64,
+}
+
+/// Notes where each line ends (LF, CRLF, CR) as the text streams past, and fails the read
+/// when a physical line grows past [`MAX_LINE_BYTES`], before the CSV reader buffers it.
 struct LineGuard<R> {
     inner: R,
-    line: u64,
+    index: Rc<RefCell<LineIndex>>,
+    offset: u64,
+    after_cr: bool,
     line_bytes: u64,
 }
 
 impl<R: Read> Read for LineGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let mut index = self.index.borrow_mut();
         for &b in &buf[..n] {
-            if b == b'\n' {
-                self.line += 1;
-                self.line_bytes = 0;
-            } else {
-                self.line_bytes += 1;
-                if self.line_bytes > MAX_LINE_BYTES {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong(self.line),
-                    ));
+            match b {
+                b'\n' if self.after_cr => {
+                    // The LF of a CRLF: the same line end, two bytes long.
+                    if let Some(last) = index.ends.back_mut() {
+                        last.1 = 2;
+                    }
+                }
+                b'\n' | b'\r' => {
+                    index.ends.push_back((self.offset, 1));
+                    self.line_bytes = 0;
+                }
+                _ => {
+                    self.line_bytes += 1;
+                    if self.line_bytes > MAX_LINE_BYTES {
+                        let line = index.passed + index.ends.len() as u64 + 1;
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            LineTooLong(line),
+                        ));
+                    }
                 }
             }
+            self.after_cr = b == b'\r';
+            self.offset += 1;
         }
         Ok(n)
     }
@@ -402,6 +452,27 @@ mod tests {
         assert!(err.to_string().contains("PDF"), "{err}");
         let err = open(&b"a,b\n\x00\x01\x02"[..], None, true).err().unwrap();
         assert!(err.to_string().contains("binary"), "{err}");
+    }
+
+    #[test]
+    fn lines_count_lf_crlf_and_cr_endings() {
+        for (input, expected) in [
+            ("a,b\n1,2\n3,4\n", vec![2, 3]),
+            ("a,b\r\n1,2\r\n3,4\r\n", vec![2, 3]),
+            ("a,b\r1,2\r3,4\r", vec![2, 3]),
+            ("a,b\r\n1,\"x\r\ny\"\r\n3,4\r\n", vec![2, 4]),
+            ("a,b\n\n1,2\n", vec![3]),
+            ("a,b\r\r1,2\r", vec![3]),
+            ("a,b\r\n\r\n1,2\r\n", vec![3]),
+        ] {
+            let mut src = open(input.as_bytes(), None, true).unwrap();
+            let mut record = csv::ByteRecord::new();
+            let mut lines = Vec::new();
+            while src.reader.read_byte_record(&mut record).unwrap() {
+                lines.push(src.line_of(&record));
+            }
+            assert_eq!(lines, expected, "{input:?}");
+        }
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub fn profile<R: Read>(
     let mut complete = true;
     while source.reader.read_byte_record(&mut record)? {
         rows += 1;
-        input::check_record(&record, record.position().map_or(0, |p| p.line()))?;
+        input::check_record(&record, source.line_of(&record))?;
         for (i, cell) in record.iter().enumerate().take(headers.len()) {
             cells[i].push(String::from_utf8_lossy(cell).trim().to_string());
         }

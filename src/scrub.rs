@@ -266,6 +266,7 @@ impl Scrubber {
         let mut rows = 0u64;
         while source.reader.read_byte_record(&mut record)? {
             rows += 1;
+            input::check_record(&record, source.line_of(&record))?;
             if rows % PROGRESS_EVERY_ROWS == 0 {
                 progress(Progress {
                     phase: Phase::Scan,
@@ -338,7 +339,7 @@ impl Scrubber {
                     bytes: source.bytes_read(),
                 });
             }
-            let line = line_of(&record);
+            let line = source.line_of(&record);
             input::check_record(&record, line)?;
             let mut reasons = Reasons::default();
             let mut number = None;
@@ -486,10 +487,6 @@ impl Scrubber {
             elapsed_ms: 0.0,
         })
     }
-}
-
-fn line_of(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 /// A cell as text. Invalid UTF-8 (possible only in a file sniffed as UTF-8) is replaced

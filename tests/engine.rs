@@ -62,6 +62,9 @@ fn every_encoding_and_delimiter_gives_the_same_rows() {
         );
         assert_eq!(out.report.reasons["duplicate"], 1, "{file}");
         assert_eq!(out.report.reasons["missing_number"], 1, "{file}");
+        // LF, CRLF and CR files alike: the removed rows name their source lines.
+        let lines: Vec<String> = rows(&out.removed).iter().map(|r| r[6].clone()).collect();
+        assert_eq!(lines, ["3", "4"], "{file}");
         assert_accounted(&out.report, &out);
     }
 }

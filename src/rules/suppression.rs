@@ -58,7 +58,7 @@ impl Suppression {
         let mut digests = HashSet::new();
         let mut record = csv::ByteRecord::new();
         while source.reader.read_byte_record(&mut record)? {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = source.line_of(&record);
             input::check_record(&record, line)
                 .map_err(|e| Error::input(format!("opt-out list {name:?}: {e}")))?;
             for cell in record.iter().filter(|c| !c.is_empty()) {

@@ -37,6 +37,15 @@ test('a PDF named list.csv shows the engine error, then a good file still scrubs
   assert.equal(await page.isHidden('#step-review'), true, 'no review of an unreadable file');
   await screenshot(page, 'error');
 
+  // An input error tied to a line names it (a cell over the engine's 1 MiB limit).
+  await chooseList(page, {
+    name: 'huge-cell.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`name,phone\nAnn,+441212941091\nBob,"${'x'.repeat(1_100_000)}"\n`),
+  });
+  await page.locator('#file-error', { hasText: 'huge-cell.csv' }).waitFor();
+  assert.match(await error.innerText(), /Line 3: a field of 1100000 bytes is larger than the 1 MiB limit/);
+
   // An empty file is refused the same way.
   await chooseList(page, { name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
   await page.locator('#file-error', { hasText: 'empty.csv' }).waitFor();

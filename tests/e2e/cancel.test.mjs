@@ -61,7 +61,7 @@ test('cancel stops a large scrub at once; a new scrub then succeeds', async () =
   await screenshot(page, 'cancelled');
 
   // The next scrub runs on the fresh worker. (A small list keeps the suite quick; a full
-  // run of this file takes 15-20 s of wasm on this machine.)
+  // run of this file takes 8-17 s of wasm on this shared 2-core machine.)
   await chooseList(page, path.join(FIXTURES, 'contacts.csv'));
   await page.locator('#step-review').waitFor();
   await page.getByRole('button', { name: 'Scrub list' }).click();

@@ -68,7 +68,7 @@ die() {
 step() {
     STEP="$1"
     STEP_T0=$SECONDS
-    LOG="$LOG_DIR/$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '-' | sed 's/-*$//').log"
+    LOG="$LOG_DIR/$(printf '%s' "$1" | tr -cs 'A-Za-z0-9._' '-' | sed 's/-$//').log"
     : > "$LOG"
     printf 'setup: %s ... ' "$STEP"
     # Keep the line open while a long step works; close it in done_step.

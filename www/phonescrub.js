@@ -34,7 +34,9 @@
  * @property {'remove' | 'keep'} [invalidNumbers]
  * @property {'remove' | 'flag'} [mode]
  * @property {',' | ';' | '\t' | '|'} [delimiter]
- * @property {{phoneFormat?: 'e164' | 'international' | 'national' | 'original', formulaSafe?: boolean, bom?: boolean}} [output]
+ * @property {{phoneFormat?: 'e164' | 'international' | 'national' | 'original', formulaSafe?: boolean, bom?: boolean,
+ *   hash?: {target: 'google' | 'meta' | 'tiktok', column?: 'replace' | 'add', keyed?: boolean}}} [output]
+ *   hash: hashed exports for ad platforms; with `keyed`, pass the secret as the scrub's `hashKey` option.
  */
 
 /**
@@ -209,12 +211,13 @@ export class Scrubber {
    * Scrubs a list under a policy.
    * @param {Input} input
    * @param {Policy} policy
-   * @param {{optOut?: Array<Input | {name: string, data: Input}>, onProgress?: (p: Progress) => void, signal?: AbortSignal, today?: string}} [options]
+   * @param {{optOut?: Array<Input | {name: string, data: Input}>, onProgress?: (p: Progress) => void, signal?: AbortSignal, today?: string, hashKey?: string}} [options]
    *   optOut: opt-out (suppression) lists, numbers in any column and format;
-   *   today: "YYYY-MM-DD" to measure ages against when the policy has none.
+   *   today: "YYYY-MM-DD" to measure ages against when the policy has none;
+   *   hashKey: the secret for keyed hashes (`output.hash.keyed`), kept out of the policy and report.
    * @returns {Promise<ScrubResult>}
    */
-  async scrub(input, policy, { optOut = [], onProgress, signal, today } = {}) {
+  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey } = {}) {
     const optOuts = optOut.map((entry, i) => {
       if (entry && !(entry instanceof Blob) && !isBytes(entry) && 'data' in entry) {
         return { name: String(entry.name), data: toBlob(entry.data, `optOut[${i}].data`) };
@@ -224,7 +227,7 @@ export class Scrubber {
     });
     return this.#request(
       'scrub',
-      { input: toBlob(input, 'input'), policy, optOuts, options: today ? { today } : {} },
+      { input: toBlob(input, 'input'), policy, optOuts, options: { ...(today ? { today } : {}), ...(hashKey ? { hashKey } : {}) } },
       { signal, onProgress },
     );
   }

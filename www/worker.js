@@ -3,7 +3,7 @@
 // Protocol. Requests (one at a time; the API queues them):
 //   {id, type: 'init', wasmUrl?}
 //   {id, type: 'profile', input: Blob, options?: {defaultRegion?, rows?}}
-//   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?}}
+//   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?}}
 // Replies:
 //   {id, type: 'progress', phase, twoPasses, rows, bytes, fraction}
 //   {id, type: 'result', result}          init: {engineVersion}; profile: Profile;

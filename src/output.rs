@@ -59,8 +59,13 @@ impl<W: Write> CsvOut<W> {
 /// OWASP CSV injection: a cell whose first character, after leading spaces, is
 /// `=` `+` `-` `@` tab CR or LF (or their full-width forms) is prefixed with `'`, so
 /// spreadsheets show it as text instead of evaluating it. Other cells are unchanged.
+///
+/// One exception, so that the cleaned list stays usable by diallers, SMS tools and CRMs:
+/// an E.164 number, `+` and 1 to 15 digits and nothing else, is written as it is. It
+/// cannot call a function or reach outside the sheet; a spreadsheet that evaluates it
+/// gets the same digits as a number (without the `+`).
 pub fn neutralise(cell: &[u8]) -> Cow<'_, [u8]> {
-    if starts_formula(cell) {
+    if starts_formula(cell) && !is_e164(cell) {
         let mut safe = Vec::with_capacity(cell.len() + 1);
         safe.push(b'\'');
         safe.extend_from_slice(cell);
@@ -68,6 +73,10 @@ pub fn neutralise(cell: &[u8]) -> Cow<'_, [u8]> {
     } else {
         Cow::Borrowed(cell)
     }
+}
+
+fn is_e164(cell: &[u8]) -> bool {
+    matches!(cell, [b'+', digits @ ..] if (1..=15).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit))
 }
 
 fn starts_formula(cell: &[u8]) -> bool {
@@ -101,7 +110,10 @@ mod tests {
     #[test]
     fn owasp_examples_are_neutralised() {
         assert_eq!(safe("=1+2"), "'=1+2");
-        assert_eq!(safe("+441212941091"), "'+441212941091");
+        assert_eq!(safe("+1+2"), "'+1+2");
+        assert_eq!(safe("+44 121 294 1091"), "'+44 121 294 1091");
+        assert_eq!(safe("+4412129410911234"), "'+4412129410911234");
+        assert_eq!(safe(" +441212941091"), "' +441212941091");
         assert_eq!(safe("-2+3"), "'-2+3");
         assert_eq!(safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(safe("\t=1"), "'\t=1");
@@ -113,7 +125,16 @@ mod tests {
 
     #[test]
     fn ordinary_cells_are_untouched() {
-        for cell in ["Alice", "0121 294 1091", "a=b", "", "  x", "2025-01-01"] {
+        for cell in [
+            "Alice",
+            "0121 294 1091",
+            "a=b",
+            "",
+            "  x",
+            "2025-01-01",
+            "+441212941091",
+            "+1",
+        ] {
             assert_eq!(safe(cell), cell);
         }
     }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::protect::Sealed;
 use crate::{Error, ErrorKind, Policy, Scrubber};
 
 /// Bytes fetched from JS per read (and flushed to JS per write).
@@ -46,6 +47,8 @@ struct ScrubOptions {
     today: Option<String>,
     /// The secret for keyed hashes (`output.hash.keyed`); kept out of the policy.
     hash_key: Option<String>,
+    /// Encrypt the cleaned and removed outputs with this passphrase (age, scrypt).
+    passphrase: Option<String>,
 }
 
 /// Profiles the start of a list (`Blob` or `Uint8Array`): encoding, delimiter, columns
@@ -77,11 +80,16 @@ pub fn scrub(
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let started = now_ms();
-    let policy: Policy = serde_wasm_bindgen::from_value(policy)
-        .map_err(|e| to_js_error(Error::policy(e.to_string())))?;
+    // Through JSON text rather than serde-wasm-bindgen: its struct decoding reads only the
+    // known keys, so `deny_unknown_fields` would never see a typo such as `grantd`.
+    let policy = js_sys::JSON::stringify(&policy)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| to_js_error(Error::policy("the policy must be a plain object")))?;
+    let policy = Policy::from_json(&policy).map_err(to_js_error)?;
     let options: ScrubOptions = decode_optional(options)?;
     let today = match &options.today {
-        Some(text) => crate::parse_date(&text).ok_or_else(|| {
+        Some(text) => crate::parse_date(text).ok_or_else(|| {
             to_js_error(Error::policy(format!("today {text:?} is not YYYY-MM-DD")))
         })?,
         None => local_today()?,
@@ -108,8 +116,11 @@ pub fn scrub(
                 )))
             })
     };
-    let mut cleaned = JsSink::new(callback("cleaned")?);
-    let mut removed = JsSink::new(callback("removed")?);
+    let passphrase = options.passphrase.as_deref();
+    let mut cleaned =
+        Sealed::new(JsSink::new(callback("cleaned")?), passphrase).map_err(to_js_error)?;
+    let mut removed =
+        Sealed::new(JsSink::new(callback("removed")?), passphrase).map_err(to_js_error)?;
     let progress_fn = callback("progress")?;
     let mut progress = |p: crate::Progress| {
         if let Ok(value) = encode(&p) {
@@ -128,6 +139,8 @@ pub fn scrub(
             &mut progress,
         )
         .map_err(to_js_error)?;
+    cleaned.finish().map_err(to_js_error)?;
+    removed.finish().map_err(to_js_error)?;
     report.elapsed_ms = now_ms() - started;
     encode(&report)
 }

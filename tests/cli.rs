@@ -1,5 +1,8 @@
 //! The native command-line tool, run as a user would: files in, files out, exit codes.
 
+// Native only: the browser tier is tests/web.rs.
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -169,5 +172,52 @@ fn keyed_hashes_take_the_key_from_a_file_never_the_policy() {
         "name,phone\nA,37748a645f76cb7356a20e22ec3845e586778412bcffe1148c53ce22d57c6757\n"
     );
     assert!(!std::fs::read_to_string(&report).unwrap().contains("Jefe"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn encrypted_outputs_open_with_the_passphrase() {
+    use std::io::Read;
+    let dir = tempdir("age");
+    let (pass, clean, removed) = (
+        dir.join("pass.txt"),
+        dir.join("clean.csv.age"),
+        dir.join("removed.csv.age"),
+    );
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let out = run(&[
+        "scrub",
+        &fixture("every_reason.csv"),
+        "--policy",
+        &fixture("every_reason.policy.json"),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+        "--out",
+        clean.to_str().unwrap(),
+        "--removed",
+        removed.to_str().unwrap(),
+        "--report",
+        dir.join("report.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let decrypt = |path: &PathBuf| -> String {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+        let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from(
+            "correct horse battery staple".to_string(),
+        ));
+        let mut reader = age::Decryptor::new(&bytes[..])
+            .unwrap()
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .unwrap();
+        let mut text = String::new();
+        reader.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(
+        decrypt(&clean).starts_with("\"name\",\"phone\",\"consent\"\n\"Ann\",\"+441212941091\"")
+    );
+    let removed = decrypt(&removed);
+    assert_eq!(removed.lines().count(), 11, "{removed}"); // no opt-out list here: Ivy stays
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -12,6 +12,7 @@ mod cli {
     use std::time::Instant;
 
     use clap::{Parser, Subcommand};
+    use phonescrub::protect::Sealed;
     use phonescrub::{Error, Policy, Scrubber};
 
     #[derive(Parser)]
@@ -64,6 +65,11 @@ mod cli {
             /// a trailing newline is ignored. The key is never written anywhere.
             #[arg(long)]
             hash_key_file: Option<PathBuf>,
+            /// Encrypt the cleaned and removed files with the passphrase in this file (age
+            /// format, scrypt; decrypt with `age -d` or `rage -d`). A trailing newline is
+            /// ignored.
+            #[arg(long)]
+            passphrase_file: Option<PathBuf>,
         },
     }
 
@@ -106,6 +112,7 @@ mod cli {
                 report,
                 progress,
                 hash_key_file,
+                passphrase_file,
             } => (|| {
                 let text = std::fs::read_to_string(&policy)
                     .map_err(|e| Error::policy(format!("cannot read {}: {e}", policy.display())))?;
@@ -130,8 +137,21 @@ mod cli {
                     .map(|m| m.len())
                     .unwrap_or(0)
                     .max(1);
-                let mut cleaned = create(&out)?;
-                let mut removed_out = create(&removed)?;
+                let passphrase = passphrase_file
+                    .as_ref()
+                    .map(|path| {
+                        std::fs::read_to_string(path)
+                            .map(|text| text.trim_end_matches(['\r', '\n']).to_string())
+                            .map_err(|e| {
+                                Error::policy(format!(
+                                    "cannot read the passphrase {}: {e}",
+                                    path.display()
+                                ))
+                            })
+                    })
+                    .transpose()?;
+                let mut cleaned = Sealed::new(create(&out)?, passphrase.as_deref())?;
+                let mut removed_out = Sealed::new(create(&removed)?, passphrase.as_deref())?;
                 let mut report_progress = |p: phonescrub::Progress| {
                     if progress {
                         eprint!(
@@ -148,6 +168,8 @@ mod cli {
                     &mut removed_out,
                     &mut report_progress,
                 )?;
+                cleaned.finish()?;
+                removed_out.finish()?;
                 if progress {
                     eprintln!();
                 }

@@ -51,7 +51,8 @@ impl Suppression {
         reader: R,
         region: Option<Id>,
     ) -> Result<&OptOutList> {
-        let mut source = input::open(reader, None, false)?;
+        let mut source = input::open(reader, None, false)
+            .map_err(|e| Error::input(format!("opt-out list {name:?}: {e}")))?;
         let index = self.lists.len();
         let mut cells = 0;
         let mut found = HashSet::new();

@@ -59,16 +59,16 @@ test('drop a list, scrub it, download exactly the cleaned and removed rows', asy
 
   const cleaned = await download(page, /cleaned CSV/);
   assert.equal(cleaned.suggested, 'contacts-cleaned.csv');
-  // E.164 numbers (formula-safe by default: a leading + is written as '+), the duplicate
+  // E.164 numbers (written as they are even when formula-safe: +digits cannot run), the duplicate
   // written another way (+44 (0)121 …) and the invalid number gone, Email and Notes left out.
   assert.equal(
     cleaned.text,
     [
       '"Name","Phone"',
-      `"Ann Archer","'+441212941091"`,
-      `"Bob Baker","'+447911123456"`,
-      `"Cara Cole","'+12015550123"`,
-      `"Fay Ford","'+4930901820"`,
+      `"Ann Archer","+441212941091"`,
+      `"Bob Baker","+447911123456"`,
+      `"Cara Cole","+12015550123"`,
+      `"Fay Ford","+4930901820"`,
       '',
     ].join('\n'),
   );
@@ -78,7 +78,7 @@ test('drop a list, scrub it, download exactly the cleaned and removed rows', asy
     removed.text,
     [
       '"Name","Phone","line","reasons"',
-      `"Dan Dale","'+441212941091","5","duplicate"`,
+      `"Dan Dale","+441212941091","5","duplicate"`,
       '"Eve East","12345","6","invalid_number"',
       '',
     ].join('\n'),

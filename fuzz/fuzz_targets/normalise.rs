@@ -1,0 +1,11 @@
+//! cargo-fuzz target `normalise`: see fuzz/checks.rs for the input layout and the checks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../checks.rs"]
+mod checks;
+
+fuzz_target!(|data: &[u8]| {
+    checks::normalise(data);
+});

@@ -148,10 +148,9 @@ test('progress, cancelling the running scrub and a queued one, and terminate', a
   assert.equal(out.afterTerminate, 'terminated');
 });
 
-// Engine bug, reported: through wasm, unknown policy keys are silently ignored (the CLI
-// rejects them, as src/policy.rs promises), so a typo such as "grantd" drops a rule.
-// Marked todo so the suite stays green; it reports as a failing todo until fixed.
-test('unknown policy keys are rejected, as in the CLI', { todo: 'engine: serde-wasm-bindgen ignores deny_unknown_fields' }, async () => {
+// Through wasm, unknown policy keys are refused as on the CLI: a typo such as "grantd"
+// must not drop a rule silently (the engine decodes the policy through JSON text).
+test('unknown policy keys are rejected, as in the CLI', async () => {
   const out = await env.page.evaluate(async () => {
     const { Scrubber } = await import('/phonescrub.js');
     const scrubber = await Scrubber.create();

@@ -33,6 +33,12 @@ pub fn engine_version() -> String {
     crate::VERSION.to_string()
 }
 
+/// Masks a number for previews and printed reports: "+447700900123" -> "+447700****23".
+#[wasm_bindgen(js_name = maskNumber)]
+pub fn mask_number(number: &str) -> String {
+    crate::protect::mask(number)
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ProfileOptions {

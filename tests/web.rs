@@ -143,6 +143,11 @@ fn errors_are_phonescrub_errors_with_kind_and_line() {
 }
 
 #[wasm_bindgen_test]
+fn mask_number_is_exported() {
+    assert_eq!(wasm::mask_number("+447700900123"), "+447700****23");
+}
+
+#[wasm_bindgen_test]
 fn profile_guesses_the_phone_column() {
     let profile = wasm::profile(blob(LIST).into(), json(r#"{"defaultRegion":"GB"}"#)).unwrap();
     assert_eq!(get(&profile, "phoneColumn").as_f64(), Some(1.0));

@@ -14,95 +14,21 @@
 // the worker at once and starts a fresh one; a worker whose engine crashed (a trapped
 // wasm instance) is replaced the same way. The Scrubber stays usable in both cases.
 
-/**
- * A column, by header name (trimmed, case-insensitive) or 0-based index.
- * @typedef {string | number} ColumnRef
- */
-
-/**
- * The scrub policy (the engine's `Policy`; unknown keys are rejected).
- * @typedef {object} Policy
- * @property {ColumnRef} phoneColumn
- * @property {string} [defaultRegion] ISO 3166 alpha-2, e.g. "GB".
- * @property {ColumnRef} [regionColumn] A per-row country column; overrides defaultRegion.
- * @property {ColumnRef[]} [keepColumns] Columns written to the outputs; absent keeps all.
- * @property {{column: ColumnRef, granted?: string[], dateColumn?: ColumnRef, maxAgeDays?: number}} [consent]
- * @property {{column: ColumnRef, maxAgeDays: number}} [retention]
- * @property {'dmy' | 'mdy'} [dateOrder]
- * @property {string} [today] "YYYY-MM-DD"
- * @property {boolean} [dedupe] Default true.
- * @property {'remove' | 'keep'} [invalidNumbers]
- * @property {'remove' | 'flag'} [mode]
- * @property {',' | ';' | '\t' | '|'} [delimiter]
- * @property {{phoneFormat?: 'e164' | 'international' | 'national' | 'original', formulaSafe?: boolean, bom?: boolean,
- *   hash?: {target: 'google' | 'meta' | 'tiktok', column?: 'replace' | 'add', keyed?: boolean}}} [output]
- *   hash: hashed exports for ad platforms; with `keyed`, pass the secret as the scrub's `hashKey` option.
- */
-
-/**
- * @typedef {object} ColumnProfile
- * @property {number} index
- * @property {string} name
- * @property {'phone' | 'consent' | 'consent_date' | 'last_contact' | 'date' | 'email' | 'name' | 'country' | 'free_text' | 'other'} role
- * @property {boolean} keep Whether to keep it by default.
- * @property {string} why One line on why.
- * @property {string[]} samples Up to five non-empty values.
- * @property {number} filled Non-empty cells among the sampled rows.
- * @property {Array<[string, number]>} values Distinct values with counts, when at most 20.
- */
-
-/**
- * What the start of a list looks like.
- * @typedef {object} Profile
- * @property {string} encoding
- * @property {string} delimiter
- * @property {ColumnProfile[]} columns
- * @property {number} rowsSampled
- * @property {boolean} complete True when the whole file was read.
- * @property {number | null} estimatedRows
- * @property {number | null} phoneColumn
- */
-
-/**
- * @typedef {object} Report
- * @property {string} engineVersion
- * @property {number} rowsRead
- * @property {number} rowsKept
- * @property {number} rowsRemoved
- * @property {number} rowsFlagged
- * @property {number} invalidKept
- * @property {Record<string, number>} reasons Rows per reason code.
- * @property {number} distinctNumbers
- * @property {string} encoding
- * @property {string} delimiter
- * @property {string[]} columns
- * @property {string[]} columnsKept
- * @property {string[]} columnsDropped
- * @property {number} inputBytes
- * @property {string} inputSha256
- * @property {Array<{value: string, rows: number, granted: boolean}>} consentValues
- * @property {number} consentOtherValuesRows
- * @property {Array<{name: string, cells: number, numbers: number, rowsMatched: number}>} optOutLists
- * @property {string} today
- * @property {Policy} policy The policy used, defaults filled in.
- * @property {number} elapsedMs
- */
-
-/**
- * @typedef {object} Progress
- * @property {'scan' | 'scrub'} phase
- * @property {boolean} twoPasses True when the input is read twice (consent is checked).
- * @property {number} rows Rows read in this phase.
- * @property {number} bytes Input bytes read in this phase.
- * @property {number} fraction Overall progress, 0 to 1.
- */
-
-/**
- * @typedef {object} ScrubResult
- * @property {Blob} cleaned The cleaned CSV.
- * @property {Blob} removed The removed rows, with `line` and `reasons` columns.
- * @property {Report} report
- */
+// The types live in types/phonescrub.d.ts (hand-written from the engine's Rust types and
+// checked against its output by tests/e2e/types.test.mjs); these aliases keep the JSDoc
+// below and `import('./phonescrub.js').Report` in other modules pointing at them.
+/** @typedef {import('./types/phonescrub.js').ColumnRef} ColumnRef */
+/** @typedef {import('./types/phonescrub.js').Policy} Policy The scrub policy (the engine's `Policy`; unknown keys are rejected). */
+/** @typedef {import('./types/phonescrub.js').ColumnProfile} ColumnProfile */
+/** @typedef {import('./types/phonescrub.js').Profile} Profile What the start of a list looks like. */
+/** @typedef {import('./types/phonescrub.js').Report} Report */
+/** @typedef {import('./types/phonescrub.js').Progress} Progress */
+/** @typedef {import('./types/phonescrub.js').ScrubResult} ScrubResult */
+/** @typedef {import('./types/phonescrub.js').ScrubErrorKind} ScrubErrorKind */
+/** @typedef {import('./types/phonescrub.js').ScrubOptions} ScrubOptions */
+/** @typedef {import('./types/phonescrub.js').ProfileOptions} ProfileOptions */
+/** @typedef {import('./types/phonescrub.js').CreateOptions} CreateOptions */
+/** @typedef {import('./types/phonescrub.js').OptOutInput} OptOutInput */
 
 /** Input the API accepts: a File or Blob (preferred: never copied), or bytes. */
 /** @typedef {Blob | ArrayBuffer | ArrayBufferView} Input */
@@ -116,12 +42,12 @@
 export class ScrubError extends Error {
   /**
    * @param {string} message
-   * @param {{kind: string, line?: number, rows?: number, name?: string, cause?: unknown}} details
+   * @param {import('./types/phonescrub.js').ScrubErrorDetails} [details]
    */
   constructor(message, { kind, line, rows, name, cause } = { kind: 'io' }) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = name ?? 'ScrubError';
-    /** @type {string} */
+    /** @type {ScrubErrorKind} */
     this.kind = kind;
     /** @type {number | undefined} 1-based line of the input, when the engine knows it. */
     this.line = line;
@@ -196,7 +122,7 @@ export class Scrubber {
   /**
    * Reads the start of a list: encoding, delimiter, columns and their guessed roles.
    * @param {Input} input
-   * @param {{defaultRegion?: string, rows?: number, signal?: AbortSignal}} [options]
+   * @param {ProfileOptions} [options]
    * @returns {Promise<Profile>}
    */
   async profile(input, { defaultRegion, rows, signal } = {}) {
@@ -211,13 +137,15 @@ export class Scrubber {
    * Scrubs a list under a policy.
    * @param {Input} input
    * @param {Policy} policy
-   * @param {{optOut?: Array<Input | {name: string, data: Input}>, onProgress?: (p: Progress) => void, signal?: AbortSignal, today?: string, hashKey?: string}} [options]
+   * @param {ScrubOptions} [options]
    *   optOut: opt-out (suppression) lists, numbers in any column and format;
    *   today: "YYYY-MM-DD" to measure ages against when the policy has none;
-   *   hashKey: the secret for keyed hashes (`output.hash.keyed`), kept out of the policy and report.
+   *   hashKey: the secret for keyed hashes (`output.hash.keyed`), kept out of the policy and report;
+   *   passphrase: encrypt the cleaned and removed outputs (age, scrypt); an empty one is
+   *   refused rather than ignored, so a caller never gets plain output it thinks is sealed.
    * @returns {Promise<ScrubResult>}
    */
-  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey } = {}) {
+  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey, passphrase } = {}) {
     const optOuts = optOut.map((entry, i) => {
       if (entry && !(entry instanceof Blob) && !isBytes(entry) && 'data' in entry) {
         return { name: String(entry.name), data: toBlob(entry.data, `optOut[${i}].data`) };
@@ -225,11 +153,17 @@ export class Scrubber {
       const data = toBlob(/** @type {Input} */ (entry), `optOut[${i}]`);
       return { name: data instanceof File ? data.name : `opt-out list ${i + 1}`, data };
     });
-    return this.#request(
-      'scrub',
-      { input: toBlob(input, 'input'), policy, optOuts, options: { ...(today ? { today } : {}), ...(hashKey ? { hashKey } : {}) } },
-      { signal, onProgress },
-    );
+    const options = {
+      ...(today ? { today } : {}),
+      ...(hashKey ? { hashKey } : {}),
+      ...(passphrase != null ? { passphrase: String(passphrase) } : {}),
+    };
+    /** @type {ScrubResult} */
+    const result = await this.#request('scrub', { input: toBlob(input, 'input'), policy, optOuts, options }, { signal, onProgress });
+    if (passphrase == null) return result;
+    // Sealed outputs are age files, not CSV: say so (a Blob of a Blob is not a copy).
+    const sealed = (/** @type {Blob} */ blob) => new Blob([blob], { type: 'application/octet-stream' });
+    return { ...result, cleaned: sealed(result.cleaned), removed: sealed(result.removed) };
   }
 
   /** Stops the worker; pending requests reject with kind "terminated". */

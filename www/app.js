@@ -3,6 +3,7 @@
 
 import { Scrubber } from './phonescrub.js';
 import { regions, regionOfLanguage, REGION_CODES } from './regions.js';
+import { maskNumber } from './mask.js';
 
 /** @typedef {import('./phonescrub.js').Profile} Profile */
 /** @typedef {import('./phonescrub.js').Policy} Policy */
@@ -422,7 +423,13 @@ function renderProfile(file, profile) {
         h('th', { scope: 'row' }, [h('label', { for: id }, c.name || `(column ${c.index + 1})`)]),
         h('td', {}, [h('span', { class: `role role-${c.role}` }, ROLES[c.role] ?? c.role)]),
         h('td', {}, [
-          h('div', { class: 'samples' }, c.samples.length ? c.samples.slice(0, 3).map((s) => h('span', { class: 'sample' }, s)) : [h('span', { class: 'muted' }, 'empty')]),
+          h(
+            'div',
+            { class: 'samples' },
+            c.samples.length
+              ? c.samples.slice(0, 3).map((s) => h('span', { class: 'sample' }, c.role === 'phone' ? maskNumber(s) : s))
+              : [h('span', { class: 'muted' }, 'empty')],
+          ),
         ]),
         h('td', { class: 'why', id: `why-${c.index}` }, sentence(c.why)),
       ]);
@@ -728,7 +735,7 @@ async function startScrub() {
     setStatus(
       `Done: ${result.report.rowsKept.toLocaleString()} ${plural(result.report.rowsKept, 'row')} kept, ${result.report.rowsRemoved.toLocaleString()} removed. Results below.`,
     );
-    renderResults(file, optOuts, result);
+    renderResults(file, optOuts, result, maskedOutputColumns(policy, profile.columns));
   } catch (err) {
     meter.stop();
     const e = /** @type {import('./phonescrub.js').ScrubError} */ (err);
@@ -816,11 +823,28 @@ function progressMeter(profile, started) {
 // ---------------------------------------------------------------- step 5: results
 
 /**
+ * The output columns whose cells the previews mask: the phone column, and any other
+ * kept column the profile found phone numbers in. Output columns are the kept columns in
+ * the policy's order, the phone column first if it was not among them (src/scrub.rs);
+ * the columns the engine adds after them (line, reasons, scrub_status) are not masked.
+ * @param {Policy} policy
+ * @param {import('./phonescrub.js').ColumnProfile[]} columns
+ * @returns {Set<number>}
+ */
+function maskedOutputColumns(policy, columns) {
+  const phone = columnIndex(policy.phoneColumn, columns);
+  const kept = policy.keepColumns ? policy.keepColumns.map((ref) => columnIndex(ref, columns)) : columns.map((c) => c.index);
+  if (!kept.includes(phone)) kept.unshift(phone);
+  return new Set(kept.flatMap((index, at) => (index === phone || columns[index]?.role === 'phone' ? [at] : [])));
+}
+
+/**
  * @param {File} file
  * @param {File[]} optOuts
  * @param {import('./phonescrub.js').ScrubResult} result
+ * @param {Set<number>} masked  output columns whose cells the previews mask
  */
-function renderResults(file, optOuts, { cleaned, removed, report }) {
+function renderResults(file, optOuts, { cleaned, removed, report }, masked) {
   for (const url of state.urls) URL.revokeObjectURL(url);
   state.urls = [];
   const flag = report.policy.mode === 'flag';
@@ -869,8 +893,8 @@ function renderResults(file, optOuts, { cleaned, removed, report }) {
     }),
   );
 
-  renderPreview(el.previewCleaned, cleaned, 'The cleaned list is empty.');
-  renderPreview(el.previewRemoved, removed, 'Nothing was removed.');
+  renderPreview(el.previewCleaned, cleaned, 'The cleaned list is empty.', masked);
+  renderPreview(el.previewRemoved, removed, 'Nothing was removed.', masked);
   el.stepResults.hidden = false;
   el.resultsHeading.focus();
   el.stepResults.scrollIntoView({ behavior: 'smooth', block: 'start' });
@@ -916,13 +940,15 @@ function reasonChart(reasons) {
 }
 
 /**
- * Shows the first rows of an output. Display only: this reads the start of the engine's
- * own output (RFC 4180, comma-separated); the page never parses the user's input.
+ * Shows the first rows of an output, phone numbers masked (the files keep them whole).
+ * Display only: this reads the start of the engine's own output (RFC 4180,
+ * comma-separated); the page never parses the user's input.
  * @param {HTMLElement} target
  * @param {Blob} blob
  * @param {string} emptyText
+ * @param {Set<number>} masked  columns whose cells are masked
  */
-async function renderPreview(target, blob, emptyText) {
+async function renderPreview(target, blob, emptyText, masked) {
   const text = await blob.slice(0, 64 * 1024).text();
   const rows = parseCsvStart(text.replace(/^\ufeff/, ''), 11);
   if (rows.length <= 1) {
@@ -933,7 +959,7 @@ async function renderPreview(target, blob, emptyText) {
   target.replaceChildren(
     h('table', { class: 'preview' }, [
       h('thead', {}, [h('tr', {}, header.map((cell) => h('th', { scope: 'col' }, cell)))]),
-      h('tbody', {}, body.map((row) => h('tr', {}, row.map((cell) => h('td', {}, cell))))),
+      h('tbody', {}, body.map((row) => h('tr', {}, row.map((cell, i) => h('td', {}, masked.has(i) ? maskNumber(cell) : cell))))),
     ]),
   );
 }

@@ -24,8 +24,9 @@
 // user is not an error.
 //
 // Everything renders in a shadow root styled by one constructed stylesheet
-// (adoptedStyleSheets): no <style> element, no style attribute and no innerHTML, so it
-// works under a host CSP with style-src 'self', script-src 'self' and Trusted Types.
+// (adoptedStyleSheets): no <style> element and no style attribute, so it works under a
+// host CSP with style-src 'self' (or none at all); its DOM is built node by node, never
+// from HTML strings.
 // Theme it with custom properties on the element or any ancestor (see STYLES below), or
 // with ::part(). The engine runs in a worker beside this file (./worker.js, which loads
 // ./pkg/phonescrub_bg.wasm); nothing is fetched from anywhere else and no byte of the

@@ -29,6 +29,7 @@ const FILES = [
   ['www/phone-scrubber.js', 'phone-scrubber.js'],
   ['www/worker.js', 'worker.js'],
   ['www/regions.js', 'regions.js'],
+  ['www/mask.js', 'mask.js'],
   ['www/pkg/phonescrub.js', 'pkg/phonescrub.js'],
   ['www/pkg/phonescrub_bg.wasm', 'pkg/phonescrub_bg.wasm'],
   ['www/pkg/phonescrub.d.ts', 'pkg/phonescrub.d.ts'],

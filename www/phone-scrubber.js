@@ -34,6 +34,7 @@
 
 import { Scrubber, ScrubError } from './phonescrub.js';
 import { regions, regionOfLanguage, REGION_CODES } from './regions.js';
+import { maskNumber } from './mask.js';
 
 /** @typedef {import('./types/phonescrub.js').Policy} Policy */
 /** @typedef {import('./types/phonescrub.js').Profile} Profile */
@@ -388,9 +389,11 @@ export class PhoneScrubberElement extends HTMLElement {
 
     const phoneIndex = profile.phoneColumn ?? 0;
     ui.phone.replaceChildren(
-      ...profile.columns.map((c) =>
-        h('option', { value: c.index, selected: c.index === phoneIndex }, c.samples[0] ? `${c.name} (e.g. ${c.samples[0]})` : c.name),
-      ),
+      ...profile.columns.map((c) => {
+        // Like the page, examples from a phone column are shown masked.
+        const sample = c.samples[0] && (c.role === 'phone' ? maskNumber(c.samples[0]) : c.samples[0]);
+        return h('option', { value: c.index, selected: c.index === phoneIndex }, sample ? `${c.name} (e.g. ${sample})` : c.name);
+      }),
     );
     ui.phone.value = String(phoneIndex);
 

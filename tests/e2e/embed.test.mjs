@@ -73,6 +73,7 @@ test('the element scrubs a list on a host page: review, run, scrubbed event, dow
   const phone = page.getByLabel('Phone number column');
   await phone.waitFor();
   assert.equal(await phone.inputValue(), '1', 'the profile picked the Phone column');
+  assert.equal(await phone.locator('option:checked').innerText(), 'Phone (e.g. 0121 2** **91)', 'examples of numbers are masked');
   assert.equal(await page.getByLabel('Country for numbers without a +country code').inputValue(), 'GB', 'from default-region');
   const keep = page.getByRole('group', { name: 'Columns to keep' });
   const checked = await keep.getByRole('checkbox').evaluateAll((boxes) =>

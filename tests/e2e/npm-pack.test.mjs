@@ -42,6 +42,7 @@ test('npm pack: the tarball holds the API, element, worker, engine, types, READM
   assert.deepEqual(packed.files, [
     'LICENSE',
     'README.md',
+    'mask.js',
     'package.json',
     'phone-scrubber.js',
     'phonescrub.js',
@@ -216,6 +217,7 @@ element.addEventListener('error', (event) => w.events.push({ type: 'error', deta
   assert.deepEqual(fetched, [
     '/',
     '/portal.js',
+    '/vendor/phonescrub/mask.js',
     '/vendor/phonescrub/phone-scrubber.js',
     '/vendor/phonescrub/phonescrub.js',
     '/vendor/phonescrub/pkg/phonescrub.js',

@@ -19,13 +19,14 @@ E2E_DIR := tests/e2e
 E2E_TESTS = $(shell [ -d $(E2E_DIR) ] && find $(E2E_DIR) -type f -not -path '*/node_modules/*' \
 	-regextype posix-extended -regex '.*/([^/]*[._-]test|test-[^/]*|test)\.[cm]?js' 2>/dev/null)
 
-.PHONY: help setup build run test test-native test-wasm test-e2e clean fmt lint
+.PHONY: help setup build run offline test test-native test-wasm test-e2e clean fmt lint
 
 help:
 	@echo "make run      set up, build the wasm, serve www/ on http://127.0.0.1:8080 (PORT=N make run)"
 	echo "make test     set up, then run all test tiers (native, wasm in headless Chromium, page tests)"
 	echo "make setup    install what is missing (see README: What make installs)"
 	echo "make build    set up + build the release wasm into www/pkg"
+	echo "make offline  build dist/phonescrub.html: the whole page in one file that works from disk"
 	echo "make test-native | test-wasm | test-e2e   one test tier"
 	echo "make fmt      cargo fmt --check"
 	echo "make lint     cargo clippy --all-targets -- -D warnings"
@@ -43,6 +44,12 @@ run: build
 	@source scripts/env.sh
 	if [ ! -f scripts/serve.mjs ]; then echo "make run: scripts/serve.mjs not found" >&2; exit 1; fi
 	exec node scripts/serve.mjs --root www
+
+# One self-contained HTML file (wasm and worker inlined, connect-src 'none') that works
+# opened from disk with no server.
+offline: build
+	@source scripts/env.sh
+	node scripts/build-offline.mjs
 
 # All tiers run even if an earlier one fails; the summary says which failed, and the
 # exit status is non-zero if any did.
@@ -81,6 +88,8 @@ test: setup
 
 test-native: setup
 	@source scripts/env.sh
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
 	cargo test --doc
 

@@ -5,7 +5,7 @@
 #
 # Idempotent: every step first checks whether its work is already done and prints
 # "ok (cached)" if so; a second run takes a few seconds. Steps:
-#   1. Debian packages, only those missing: chromium + chromium-driver (browser tests),
+#   1. Debian packages, only those missing: chromium + chromium-driver, firefox-esr (browser tests),
 #      nodejs/npm (if node is missing), build-essential/pkg-config (if cc is missing),
 #      curl, ca-certificates.
 #   2. Rust with a wasm32-unknown-unknown standard library:
@@ -116,9 +116,10 @@ apt_install() {
 
 # ----------------------------------------------------------- 1. Debian packages
 
-step "system packages (chromium, chromium-driver, node, cc, curl)"
+step "system packages (chromium, chromium-driver, firefox-esr, node, cc, curl)"
 want=()
-for pkg in chromium chromium-driver; do
+# firefox-esr: the page tests run in Firefox too (tests/e2e/firefox.test.mjs).
+for pkg in chromium chromium-driver firefox-esr; do
     have_pkg "$pkg" || want+=("$pkg")
 done
 command -v node > /dev/null 2>&1 || want+=(nodejs)

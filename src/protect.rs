@@ -115,7 +115,7 @@ pub fn parse_digest(cell: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Masks a number for previews and printed reports: "+447700900123" -> "+4477009****23".
+/// Masks a number for previews and printed reports: "+447700900123" -> "+447700****23".
 /// Four digits are hidden before the last two (fewer in numbers too short for that).
 pub fn mask(number: &str) -> String {
     let (plus, digits) = match number.strip_prefix('+') {

@@ -8,10 +8,11 @@
 # Targets (fuzz/fuzz_targets/, checks in fuzz/checks.rs): pipeline, normalise, profile.
 #
 # Each target runs under `nice -n 10` with -max_total_time=SECONDS, -rss_limit_mb=2048 and
-# -timeout=10 (an input slower than 10 s is reported as a hang). It starts from the
-# committed seeds, fuzz/corpus/<target>/, and grows fuzz/corpus-work/<target>/ (not
-# committed), so the seeds stay small. Prints per target: runs, exec/s, coverage, corpus
-# and the crashes found, which libFuzzer writes to fuzz/artifacts/<target>/. Exits 1 when
+# -timeout=10 (an input slower than 10 s is reported as a hang) and the dictionary
+# fuzz/dict/<target>.dict. It starts from the committed seeds, fuzz/corpus/<target>/, and
+# grows fuzz/corpus-work/<target>/ (not committed), so the seeds stay small. Prints per
+# target: runs, exec/s, coverage, corpus and the crashes found, which libFuzzer writes to
+# fuzz/artifacts/<target>/ (logs in fuzz/logs/). Exits 1 when
 # any target crashed, hung or ran out of memory (2 on a usage or toolchain error).
 #
 # Toolchain: cargo-fuzz needs nightly. With rustup's nightly installed it runs
@@ -24,9 +25,9 @@
 #   FUZZ_SANITIZER  none (default) | address. The code under test is safe Rust, so panics
 #                   (with debug assertions and overflow checks on, as cargo-fuzz builds) are
 #                   what we hunt; AddressSanitizer costs several times the exec/s for the
-#                   unsafe code inside dependencies. Each sanitizer builds in its own
-#                   fuzz/target/<sanitizer>/, so switching does not rebuild the other.
-#   FUZZ_ARGS       extra libFuzzer arguments, e.g. "-jobs=2 -workers=2" or "-dict=..."
+#                   unsafe code inside dependencies. Builds go to
+#                   fuzz/target/<toolchain>-<sanitizer>/, so switching rebuilds neither.
+#   FUZZ_ARGS       extra libFuzzer arguments, e.g. "-jobs=2 -workers=2" or "-only_ascii=1"
 #   FUZZ_TOOLCHAIN  force a toolchain: nightly | stable-bootstrap
 
 set -Eeuo pipefail
@@ -61,7 +62,6 @@ max_len() {
 }
 
 SANITIZER="${FUZZ_SANITIZER:-none}"
-TARGET_DIR="fuzz/target/$SANITIZER"
 
 # --- toolchain ---------------------------------------------------------------------------
 TOOLCHAIN="${FUZZ_TOOLCHAIN:-}"
@@ -86,6 +86,9 @@ case "$TOOLCHAIN" in
         ;;
     *) echo "fuzz.sh: FUZZ_TOOLCHAIN must be nightly or stable-bootstrap" >&2; exit 2 ;;
 esac
+
+# One build directory per toolchain and sanitizer, so switching rebuilds neither.
+TARGET_DIR="fuzz/target/$TOOLCHAIN-$SANITIZER"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-fuzz from crates.io (cargo install cargo-fuzz --locked)"
@@ -122,6 +125,8 @@ for t in "${TARGETS[@]}"; do
     artifacts="fuzz/artifacts/$t"
     log="fuzz/logs/$t.log"
     mkdir -p "$work" "fuzz/corpus/$t" "$artifacts"
+    dict=()
+    [ ! -f "fuzz/dict/$t.dict" ] || dict=(-dict="fuzz/dict/$t.dict")
     marker=$(mktemp)
     echo "fuzz.sh: $t for ${SECONDS_PER_TARGET} s (log: $log)"
     start=$(date +%s)
@@ -129,7 +134,7 @@ for t in "${TARGETS[@]}"; do
     # shellcheck disable=SC2086  # FUZZ_ARGS is a list of words on purpose
     nice -n 10 "${CARGO[@]}" fuzz run -s "$SANITIZER" --target-dir "$TARGET_DIR" "$t" "$work" "fuzz/corpus/$t" -- \
         -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \
-        -max_len="$(max_len "$t")" -print_final_stats=1 \
+        -max_len="$(max_len "$t")" -print_final_stats=1 "${dict[@]}" \
         -artifact_prefix="$ROOT/$artifacts/" ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
     set -e
@@ -147,7 +152,8 @@ for t in "${TARGETS[@]}"; do
     if [ "$rc" -ne 0 ] || [ ${#found[@]} -gt 0 ]; then
         status="FAILED (exit $rc)"
         failed=1
-        grep -m1 -E "panicked at|ERROR: libFuzzer|==ERROR" "$log" >&2 || tail -20 "$log" >&2
+        { grep -m1 -A1 "panicked at" "$log" || grep -m1 -E "ERROR: libFuzzer|==ERROR" "$log" ||
+            tail -20 "$log"; } >&2
     fi
     line=$(printf '%-10s %5ss  runs %-10s exec/s %-7s cov %-6s ft %-6s corpus %-10s crashes %d  %s' \
         "$t" "$elapsed" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \

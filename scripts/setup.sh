@@ -12,8 +12,10 @@
 #        rustup route  - `rustup target add wasm32-unknown-unknown` (60 s time limit)
 #        debian route  - used when rustup is absent or cannot download the target
 #                        (machines that reach only package registries): Debian's
-#                        rustc-web/cargo-web 1.96 + library source + lld-22, and the wasm32
-#                        std built once with -Zbuild-std into Debian's sysroot.
+#                        rustc-web/cargo-web 1.96 + library source + lld-22 + rustfmt and
+#                        clippy, and the wasm32 std built once with -Zbuild-std into
+#                        Debian's sysroot.
+#      Then rustfmt and clippy (make test runs cargo fmt --check and clippy).
 #      The choice is written to target/toolchain.env; scripts/env.sh reads it.
 #      PHONESCRUB_TOOLCHAIN=debian forces the Debian route, =rustup forces rustup
 #      (and fails if it cannot add the target); unset means try rustup, then Debian.
@@ -148,7 +150,8 @@ rustup_has_wasm() {
         "$RUSTUP" target list --installed < /dev/null 2> /dev/null | grep -qx "$WASM_TARGET"
 }
 
-DEBIAN_RUST_PKGS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
+# rustfmt-web and rust-web-clippy: make test's native tier runs cargo fmt --check and clippy.
+DEBIAN_RUST_PKGS=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 rustfmt-web rust-web-clippy)
 
 debian_rust_installed() {
     local pkg
@@ -162,7 +165,7 @@ debian_sysroot_dir() {
     echo "$(/usr/bin/rustc --print sysroot)/lib/rustlib/$WASM_TARGET/lib"
 }
 debian_sysroot_ready() {
-    debian_rust_installed || return 1
+    [ -x /usr/bin/rustc ] || return 1
     local dir
     dir="$(debian_sysroot_dir)"
     [ -f "$dir/.phonescrub-stamp" ] &&
@@ -280,6 +283,19 @@ fi
 # shellcheck source=scripts/env.sh
 . "$ROOT/scripts/env.sh"
 command -v cargo > /dev/null 2>&1 || { STEP="rust toolchain"; die "no cargo on PATH after set-up"; }
+
+step "rustfmt + clippy"
+if cargo fmt --version < /dev/null > /dev/null 2>&1 && cargo clippy --version < /dev/null > /dev/null 2>&1; then
+    done_step "cached"
+elif [ "$PHONESCRUB_ROUTE" = rustup ]; then
+    run timeout -k 5 60 "$RUSTUP" component add rustfmt clippy ||
+        die "'rustup component add rustfmt clippy' failed or timed out; PHONESCRUB_TOOLCHAIN=debian uses Debian's rustfmt-web and rust-web-clippy instead"
+    cargo fmt --version > /dev/null 2>&1 && cargo clippy --version > /dev/null 2>&1 ||
+        die "rustup added rustfmt and clippy but 'cargo fmt' or 'cargo clippy' still does not run"
+    done_step "added with rustup"
+else
+    die "'cargo fmt' or 'cargo clippy' does not run although rustfmt-web and rust-web-clippy are installed"
+fi
 
 # ------------------------------------------------- 3. wasm-pack, wasm-bindgen-cli
 

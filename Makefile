@@ -60,7 +60,7 @@ test: setup
 	summary=()
 	for tier in native wasm e2e; do
 	  case $$tier in
-	    native) what="cargo test (native: all targets + doc tests)" ;;
+	    native) what="cargo fmt --check, clippy -D warnings, cargo test (all targets + doc tests)" ;;
 	    wasm)   what="wasm-pack test --headless --chrome (tests/web.rs in Chromium)" ;;
 	    e2e)    what="release wasm build + node --test $(E2E_DIR)/ (page tests)" ;;
 	  esac

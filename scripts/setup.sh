@@ -50,6 +50,7 @@ on_error() {
     [ "$BASHPID" = "$$" ] || return "$rc"
     trap - ERR
     printf '\nsetup: %s ... FAILED (exit %s, scripts/setup.sh line %s)\n' "$STEP" "$rc" "$line" >&2
+    if [ -n "$RUN_CMD" ]; then echo "setup: failing command: $RUN_CMD" >&2; fi
     if [ -s "$LOG" ]; then
         echo "setup: last lines of $LOG:" >&2
         tail -n 60 "$LOG" | sed 's/^/    /' >&2
@@ -82,13 +83,16 @@ done_step() {
 }
 
 # run CMD...: run a command for the current step, output into the step's log.
+RUN_CMD=""
 run() {
+    RUN_CMD="$*"
     echo "+ $*" >> "$LOG"
     if [ "${PHONESCRUB_SETUP_VERBOSE:-0}" = 1 ]; then
         "$@" < /dev/null 2>&1 | tee -a "$LOG"
     else
         "$@" < /dev/null >> "$LOG" 2>&1
     fi
+    RUN_CMD=""
 }
 
 as_root() {

@@ -1,7 +1,7 @@
 // The page: UI only. The engine runs in a worker behind ./phonescrub.js; this file never
 // sends data anywhere and stores only the last policy (rules and column names) locally.
 
-import { Scrubber } from './phonescrub.js';
+import { Scrubber, REASON_LABELS as REASONS } from './phonescrub.js';
 import { regions, regionOfLanguage, REGION_CODES } from './regions.js';
 import { maskNumber } from './mask.js';
 
@@ -12,17 +12,6 @@ import { maskNumber } from './mask.js';
 
 const POLICY_KEY = 'phonescrub.lastPolicy.v1';
 
-/** Human names for the engine's reason codes (the codes themselves stay in the files). */
-const REASONS = /** @type {const} */ ({
-  malformed_row: 'Broken row (wrong number of cells)',
-  missing_number: 'No number',
-  invalid_number: 'Not a valid number',
-  no_consent: 'No consent',
-  consent_expired: 'Consent too old',
-  opted_out: 'Opted out',
-  retention_expired: 'Not in touch for too long',
-  duplicate: 'Duplicate number',
-});
 
 /** Human names for the profile's column roles. */
 const ROLES = /** @type {Record<string, string>} */ ({

@@ -32,7 +32,7 @@
 // ./pkg/phonescrub_bg.wasm); nothing is fetched from anywhere else and no byte of the
 // list leaves the tab.
 
-import { Scrubber, ScrubError } from './phonescrub.js';
+import { Scrubber, ScrubError, REASON_LABELS as REASONS } from './phonescrub.js';
 import { regions, regionOfLanguage, REGION_CODES } from './regions.js';
 import { maskNumber } from './mask.js';
 
@@ -46,17 +46,6 @@ import { maskNumber } from './mask.js';
 
 export const TAG_NAME = 'phone-scrubber';
 
-/** Human names for the engine's reason codes (the codes themselves stay in the files). */
-const REASONS = /** @type {const} */ ({
-  malformed_row: 'Broken row (wrong number of cells)',
-  missing_number: 'No number',
-  invalid_number: 'Not a valid number',
-  no_consent: 'No consent',
-  consent_expired: 'Consent too old',
-  opted_out: 'Opted out',
-  retention_expired: 'Not in touch for too long',
-  duplicate: 'Duplicate number',
-});
 
 // Every themeable value is a --phone-scrubber-* custom property with a default; the
 // private --_* copies keep the rules below short.

@@ -350,3 +350,15 @@ function abortError(signal) {
 function capitalise(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** Human names for the engine's reason codes (the codes themselves stay in the files). */
+export const REASON_LABELS = /** @type {const} */ ({
+  malformed_row: 'Broken row (wrong number of cells)',
+  missing_number: 'No number',
+  invalid_number: 'Not a valid number',
+  no_consent: 'No consent',
+  consent_expired: 'Consent too old',
+  opted_out: 'Opted out',
+  retention_expired: 'Not in touch for too long',
+  duplicate: 'Duplicate number',
+});

@@ -377,3 +377,6 @@ export declare class Scrubber {
   /** Stops the worker; pending requests reject with kind "terminated". */
   terminate(): void;
 }
+
+/** Human names for the engine's reason codes, for display (the files keep the codes). */
+export declare const REASON_LABELS: { readonly [code in ReasonCode]: string };

@@ -39,21 +39,23 @@ pub mod protect;
 mod report;
 pub mod rules;
 mod scrub;
+pub mod sheet;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use error::{Error, ErrorKind, Result};
-pub use input::{open, Sniffed, Source};
+pub use input::{open, open_sheet, Sniffed, Source};
 pub use output::neutralise;
 pub use policy::{
-    ColumnRef, ConsentRule, DateOrder, InvalidNumbers, Mode, OutputOptions, PhoneFormat, Policy,
-    RetentionRule, DEFAULT_GRANTED,
+    ColumnRef, ConsentRule, DateOrder, InvalidNumbers, Mode, OutputFormat, OutputOptions,
+    PhoneFormat, Policy, RetentionRule, DEFAULT_GRANTED,
 };
-pub use profile::{profile, ColumnProfile, Profile, Role, DEFAULT_SAMPLE_ROWS};
+pub use profile::{profile, profile_sheet, ColumnProfile, Profile, Role, DEFAULT_SAMPLE_ROWS};
 pub use report::Report;
 pub use rules::Reason;
 pub use scrub::{scrub_bytes, Phase, Progress, ScrubOutput, Scrubber};
+pub use sheet::{SheetFormat, MAX_SHEET_BYTES};
 
 /// The engine version written into every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

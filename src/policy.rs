@@ -210,6 +210,22 @@ pub struct OutputOptions {
     /// Hash the numbers of the cleaned list for an ad platform or a partner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<crate::protect::HashOptions>,
+    /// The file format of the cleaned and removed outputs.
+    #[serde(default)]
+    pub format: OutputFormat,
+}
+
+/// The file format of the cleaned and removed outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// Comma-separated text (UTF-8), streamed.
+    #[default]
+    Csv,
+    /// An Excel workbook with one sheet, every cell stored as text (so Excel keeps the
+    /// `+` and leading zeros of numbers). `formulaSafe` and `bom` do not apply: a text
+    /// cell is never run as a formula.
+    Xlsx,
 }
 
 impl Default for OutputOptions {
@@ -219,6 +235,7 @@ impl Default for OutputOptions {
             formula_safe: true,
             bom: false,
             hash: None,
+            format: OutputFormat::Csv,
         }
     }
 }

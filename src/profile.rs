@@ -95,6 +95,13 @@ pub struct Profile {
     pub encoding: String,
     /// The detected delimiter.
     pub delimiter: String,
+    /// "csv" for delimited text, else the spreadsheet format ("xlsx", "xls", "ods").
+    pub format: String,
+    /// The sheet profiled, for a spreadsheet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// Every worksheet of a spreadsheet, in workbook order, to choose from (empty for text).
+    pub sheets: Vec<String>,
     /// Every column with its guessed role.
     pub columns: Vec<ColumnProfile>,
     /// Data rows looked at.
@@ -117,7 +124,20 @@ pub fn profile<R: Read>(
     default_region: Option<&str>,
     total_bytes: Option<u64>,
 ) -> Result<Profile> {
-    let mut source = input::open(input, None, true)?;
+    profile_sheet(input, sample_rows, default_region, total_bytes, None)
+}
+
+/// [`profile`] of the named sheet when the input is a spreadsheet (the first worksheet
+/// when `sheet` is `None`). The profile lists the workbook's sheets to choose from, and
+/// a sheet's row count is exact.
+pub fn profile_sheet<R: Read>(
+    input: R,
+    sample_rows: usize,
+    default_region: Option<&str>,
+    total_bytes: Option<u64>,
+    sheet: Option<&str>,
+) -> Result<Profile> {
+    let mut source = input::open_sheet(input, None, true, sheet)?;
     let header = source.reader.byte_headers()?;
     input::check_header(header)?;
     let headers: Vec<String> = header
@@ -142,6 +162,8 @@ pub fn profile<R: Read>(
     let consumed = source.reader.position().byte().max(1);
     let estimated_rows = if complete {
         Some(rows)
+    } else if let Some(exact) = source.sheet_data_rows() {
+        Some(exact)
     } else {
         total_bytes.map(|total| (total as f64 * rows as f64 / consumed as f64).round() as u64)
     };
@@ -193,6 +215,9 @@ pub fn profile<R: Read>(
     Ok(Profile {
         encoding: source.sniffed.encoding.to_string(),
         delimiter: char::from(source.sniffed.delimiter).to_string(),
+        format: source.sniffed.format.to_string(),
+        sheet: source.sniffed.sheet.clone(),
+        sheets: source.sniffed.sheets.clone(),
         columns,
         rows_sampled: rows,
         complete,

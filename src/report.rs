@@ -33,6 +33,11 @@ pub struct Report {
     pub encoding: String,
     /// The input's delimiter, as a character.
     pub delimiter: String,
+    /// "csv" for delimited text, else the spreadsheet format read ("xlsx", "xls", "ods").
+    pub format: String,
+    /// The sheet read, for a spreadsheet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// The input's header row.
     pub columns: Vec<String>,
     /// The columns written to the outputs.

@@ -15,14 +15,15 @@ use time::Date;
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
 use crate::output::CsvOut;
-use crate::phone::{self, Verdict};
-use crate::policy::{DateOrder, InvalidNumbers, Mode, PhoneFormat, Policy};
+use crate::phone;
+use crate::policy::{DateOrder, InvalidNumbers, Mode, OutputFormat, PhoneFormat, Policy};
 use crate::protect::{HashColumn, Hasher};
 use crate::report::Report;
 use crate::rules::consent::Consent;
 use crate::rules::dedupe::Dedupe;
 use crate::rules::suppression::{OptOutList, Suppression};
 use crate::rules::{dates, retention, Reason, Reasons};
+use crate::sheet::{self, PhoneCell};
 
 /// How often (in rows) progress is reported.
 pub const PROGRESS_EVERY_ROWS: u64 = 8192;
@@ -59,6 +60,7 @@ pub struct Scrubber {
     date_order: DateOrder,
     suppression: Suppression,
     hash_key: Option<Vec<u8>>,
+    sheet: Option<String>,
 }
 
 /// Column positions resolved against one file's header.
@@ -169,6 +171,7 @@ impl Scrubber {
             date_order,
             suppression: Suppression::default(),
             hash_key: None,
+            sheet: None,
         })
     }
 
@@ -181,6 +184,12 @@ impl Scrubber {
     /// policy or the report.
     pub fn set_hash_key(&mut self, key: &[u8]) {
         self.hash_key = Some(key.to_vec());
+    }
+
+    /// Chooses the sheet read when the input is a spreadsheet (the first worksheet
+    /// otherwise). Not part of the policy: a policy is reused across files.
+    pub fn set_sheet(&mut self, name: &str) {
+        self.sheet = Some(name.to_string());
     }
 
     fn hasher(&self) -> Result<Option<(Hasher, HashColumn)>> {
@@ -227,11 +236,24 @@ impl Scrubber {
         if self.needs_two_passes() {
             self.scan(open()?, progress)?;
         }
+        if self.policy.output.format == OutputFormat::Xlsx {
+            // A workbook cannot be streamed: scrub to CSV in memory, then convert.
+            let (mut cleaned_csv, mut removed_csv) = (Vec::new(), Vec::new());
+            let report = self.scrub(open()?, &mut cleaned_csv, &mut removed_csv, progress)?;
+            cleaned.write_all(&sheet::csv_to_xlsx(&cleaned_csv, "cleaned", self.today)?)?;
+            removed.write_all(&sheet::csv_to_xlsx(&removed_csv, "removed", self.today)?)?;
+            return Ok(report);
+        }
         self.scrub(open()?, cleaned, removed, progress)
     }
 
     fn open_source<'a, R: Read + 'a>(&self, input: R) -> Result<(Source<'a>, Plan)> {
-        let mut source = input::open(input, self.policy.delimiter.map(|d| d as u8), true)?;
+        let mut source = input::open_sheet(
+            input,
+            self.policy.delimiter.map(|d| d as u8),
+            true,
+            self.sheet.as_deref(),
+        )?;
         let header = source.reader.byte_headers()?;
         input::check_header(header)?;
         let headers = header
@@ -279,7 +301,8 @@ impl Scrubber {
                 continue;
             }
             let region = self.row_region(&record, &plan, &mut regions);
-            if let Verdict::Valid(n) = phone::normalise(&text(&record, plan.phone), region) {
+            let cell = text(&record, plan.phone);
+            if let PhoneCell::Valid(n) = sheet::read_phone(&cell, region, source.from_sheet()) {
                 self.suppression.note_refusal(n.key());
             }
         }
@@ -305,8 +328,10 @@ impl Scrubber {
         let flag = self.policy.mode == Mode::Flag;
         let keep_invalid = self.policy.invalid_numbers == InvalidNumbers::Keep;
         let hashing = self.hasher()?;
-        let mut clean_out = CsvOut::new(cleaned, out.formula_safe, out.bom)?;
-        let mut removed_out = CsvOut::new(removed, out.formula_safe, out.bom)?;
+        // An .xlsx output stores every cell as text: no formula quoting, no BOM.
+        let csv = out.format == OutputFormat::Csv;
+        let mut clean_out = CsvOut::new(cleaned, csv && out.formula_safe, csv && out.bom)?;
+        let mut removed_out = CsvOut::new(removed, csv && out.formula_safe, csv && out.bom)?;
         for &i in &plan.keep {
             clean_out.field(plan.headers[i].as_bytes())?;
             removed_out.field(plan.headers[i].as_bytes())?;
@@ -347,12 +372,13 @@ impl Scrubber {
                 reasons.insert(Reason::MalformedRow);
             } else {
                 let region = self.row_region(&record, &plan, &mut regions);
-                match phone::normalise(&text(&record, plan.phone), region) {
-                    Verdict::Valid(n) => number = Some(n),
-                    Verdict::Missing if keep_invalid => invalid_kept += 1,
-                    Verdict::Invalid if keep_invalid => invalid_kept += 1,
-                    Verdict::Missing => reasons.insert(Reason::MissingNumber),
-                    Verdict::Invalid => reasons.insert(Reason::InvalidNumber),
+                let cell = text(&record, plan.phone);
+                match sheet::read_phone(&cell, region, source.from_sheet()) {
+                    PhoneCell::Valid(n) => number = Some(n),
+                    _ if keep_invalid => invalid_kept += 1,
+                    PhoneCell::Missing => reasons.insert(Reason::MissingNumber),
+                    PhoneCell::Invalid => reasons.insert(Reason::InvalidNumber),
+                    PhoneCell::Mangled => reasons.insert(Reason::MangledNumber),
                 }
                 let mut refuses = false;
                 if let (Some(rule), Some(col)) = (consent.as_mut(), plan.consent) {
@@ -474,6 +500,8 @@ impl Scrubber {
             distinct_numbers: dedupe.len() as u64,
             encoding: source.sniffed.encoding.to_string(),
             delimiter: char::from(source.sniffed.delimiter).to_string(),
+            format: source.sniffed.format.to_string(),
+            sheet: source.sniffed.sheet.clone(),
             columns: plan.headers.clone(),
             columns_kept: kept_names,
             columns_dropped: dropped,

@@ -44,6 +44,8 @@ pub fn mask_number(number: &str) -> String {
 struct ProfileOptions {
     default_region: Option<String>,
     rows: Option<usize>,
+    /// For a spreadsheet: the sheet to profile (the first when absent).
+    sheet: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -55,20 +57,24 @@ struct ScrubOptions {
     hash_key: Option<String>,
     /// Encrypt the cleaned and removed outputs with this passphrase (age, scrypt).
     passphrase: Option<String>,
+    /// For a spreadsheet: the sheet to scrub (the first when absent).
+    sheet: Option<String>,
 }
 
 /// Profiles the start of a list (`Blob` or `Uint8Array`): encoding, delimiter, columns
-/// and their guessed roles. `options`: `{ defaultRegion?, rows? }`.
+/// and their guessed roles; for a spreadsheet (.xlsx, .xls, .ods) also its sheets.
+/// `options`: `{ defaultRegion?, rows?, sheet? }`.
 #[wasm_bindgen]
 pub fn profile(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let options: ProfileOptions = decode_optional(options)?;
     let reader = JsReader::new(input)?;
     let size = reader.size;
-    let profile = crate::profile(
+    let profile = crate::profile_sheet(
         reader,
         options.rows.unwrap_or(crate::DEFAULT_SAMPLE_ROWS),
         options.default_region.as_deref(),
         Some(size),
+        options.sheet.as_deref(),
     )
     .map_err(to_js_error)?;
     encode(&profile)
@@ -76,7 +82,8 @@ pub fn profile(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
 
 /// Scrubs a list. `optOuts` is an array of `{ name, data }` (data a `Blob` or
 /// `Uint8Array`); `sinks` is `{ cleaned(bytes), removed(bytes), progress(p) }`, called as
-/// output is produced; `options` is `{ today? }`. Returns the report.
+/// output is produced; `options` is `{ today?, hashKey?, passphrase?, sheet? }`. Returns
+/// the report.
 #[wasm_bindgen]
 pub fn scrub(
     input: JsValue,
@@ -103,6 +110,9 @@ pub fn scrub(
     let mut scrubber = Scrubber::new(policy, today).map_err(to_js_error)?;
     if let Some(key) = &options.hash_key {
         scrubber.set_hash_key(key.as_bytes());
+    }
+    if let Some(sheet) = &options.sheet {
+        scrubber.set_sheet(sheet);
     }
     for entry in opt_outs.iter() {
         let name = Reflect::get(&entry, &"name".into())?

@@ -13,7 +13,7 @@ mod cli {
 
     use clap::{Parser, Subcommand};
     use phonescrub::protect::Sealed;
-    use phonescrub::{Error, Policy, Scrubber};
+    use phonescrub::{Error, OutputFormat, Policy, Scrubber};
 
     #[derive(Parser)]
     #[command(
@@ -30,7 +30,7 @@ mod cli {
     enum Command {
         /// Print the list's encoding, delimiter, columns and each column's guessed role (JSON).
         Profile {
-            /// The contact list (CSV, TSV or other delimited text).
+            /// The contact list (CSV, TSV or other delimited text, or a spreadsheet).
             input: PathBuf,
             /// Region for numbers without +country code, e.g. GB (helps spot the phone column).
             #[arg(long)]
@@ -38,11 +38,19 @@ mod cli {
             /// Rows to look at.
             #[arg(long, default_value_t = phonescrub::DEFAULT_SAMPLE_ROWS)]
             rows: usize,
+            /// For a spreadsheet (.xlsx, .xls, .ods): the sheet to profile (default: the
+            /// first); the profile lists every sheet.
+            #[arg(long)]
+            sheet: Option<String>,
         },
         /// Scrub a list under a policy, writing the cleaned list, the removed rows and a report.
         Scrub {
-            /// The contact list.
+            /// The contact list (CSV or other delimited text, or an .xlsx, .xls or .ods
+            /// spreadsheet).
             input: PathBuf,
+            /// For a spreadsheet: the sheet to scrub (default: the first).
+            #[arg(long)]
+            sheet: Option<String>,
             /// The policy (JSON, the same shape the page saves).
             #[arg(long)]
             policy: PathBuf,
@@ -52,6 +60,10 @@ mod cli {
             /// Where to write the cleaned list.
             #[arg(long)]
             out: PathBuf,
+            /// Write the cleaned and removed lists as `csv` or `xlsx` (overrides the
+            /// policy's `output.format`).
+            #[arg(long, value_parser = ["csv", "xlsx"])]
+            format: Option<String>,
             /// Where to write the removed rows (with line and reasons).
             #[arg(long)]
             removed: PathBuf,
@@ -94,9 +106,16 @@ mod cli {
                 input,
                 region,
                 rows,
+                sheet,
             } => (|| {
                 let size = std::fs::metadata(&input).ok().map(|m| m.len());
-                let profile = phonescrub::profile(open(&input)?, rows, region.as_deref(), size)?;
+                let profile = phonescrub::profile_sheet(
+                    open(&input)?,
+                    rows,
+                    region.as_deref(),
+                    size,
+                    sheet.as_deref(),
+                )?;
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&profile).expect("plain data")
@@ -105,9 +124,11 @@ mod cli {
             })(),
             Command::Scrub {
                 input,
+                sheet,
                 policy,
                 opt_outs,
                 out,
+                format,
                 removed,
                 report,
                 progress,
@@ -116,9 +137,17 @@ mod cli {
             } => (|| {
                 let text = std::fs::read_to_string(&policy)
                     .map_err(|e| Error::policy(format!("cannot read {}: {e}", policy.display())))?;
-                let policy = Policy::from_json(&text)?;
+                let mut policy = Policy::from_json(&text)?;
+                match format.as_deref() {
+                    Some("xlsx") => policy.output.format = OutputFormat::Xlsx,
+                    Some(_) => policy.output.format = OutputFormat::Csv,
+                    None => {}
+                }
                 let started = Instant::now();
                 let mut scrubber = Scrubber::new(policy, today())?;
+                if let Some(name) = &sheet {
+                    scrubber.set_sheet(name);
+                }
                 if let Some(path) = &hash_key_file {
                     let key = std::fs::read(path).map_err(|e| {
                         Error::policy(format!("cannot read the hash key {}: {e}", path.display()))

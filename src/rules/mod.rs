@@ -18,6 +18,10 @@ pub enum Reason {
     MissingNumber,
     /// The phone cell does not hold a valid number.
     InvalidNumber,
+    /// The phone cell is a number a spreadsheet wrote in scientific notation with digits
+    /// lost to its precision (`1.20155501E+10`): fix the source, the number cannot be
+    /// recovered.
+    MangledNumber,
     /// The consent cell is not one of the values meaning yes.
     NoConsent,
     /// Consent is older than the policy allows, or its date cannot be read.
@@ -32,10 +36,11 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in report order.
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::MalformedRow,
         Reason::MissingNumber,
         Reason::InvalidNumber,
+        Reason::MangledNumber,
         Reason::NoConsent,
         Reason::ConsentExpired,
         Reason::OptedOut,
@@ -49,6 +54,7 @@ impl Reason {
             Reason::MalformedRow => "malformed_row",
             Reason::MissingNumber => "missing_number",
             Reason::InvalidNumber => "invalid_number",
+            Reason::MangledNumber => "mangled_number",
             Reason::NoConsent => "no_consent",
             Reason::ConsentExpired => "consent_expired",
             Reason::OptedOut => "opted_out",

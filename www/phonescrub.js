@@ -120,16 +120,18 @@ export class Scrubber {
   }
 
   /**
-   * Reads the start of a list: encoding, delimiter, columns and their guessed roles.
+   * Reads the start of a list: encoding, delimiter, columns and their guessed roles; for
+   * a spreadsheet (.xlsx, .xls, .ods) also its `sheets`, and `sheet` picks the one read.
    * @param {Input} input
    * @param {ProfileOptions} [options]
    * @returns {Promise<Profile>}
    */
-  async profile(input, { defaultRegion, rows, signal } = {}) {
-    /** @type {{defaultRegion?: string, rows?: number}} */
+  async profile(input, { defaultRegion, rows, sheet, signal } = {}) {
+    /** @type {{defaultRegion?: string, rows?: number, sheet?: string}} */
     const options = {};
     if (defaultRegion) options.defaultRegion = defaultRegion;
     if (rows !== undefined) options.rows = rows;
+    if (sheet) options.sheet = String(sheet);
     return this.#request('profile', { input: toBlob(input, 'input'), options }, { signal });
   }
 
@@ -142,10 +144,12 @@ export class Scrubber {
    *   today: "YYYY-MM-DD" to measure ages against when the policy has none;
    *   hashKey: the secret for keyed hashes (`output.hash.keyed`), kept out of the policy and report;
    *   passphrase: encrypt the cleaned and removed outputs (age, scrypt); an empty one is
-   *   refused rather than ignored, so a caller never gets plain output it thinks is sealed.
+   *   refused rather than ignored, so a caller never gets plain output it thinks is sealed;
+   *   sheet: the sheet of a spreadsheet input (the first when absent).
+   * With `output.format: 'xlsx'` in the policy, `cleaned` and `removed` are .xlsx workbooks.
    * @returns {Promise<ScrubResult>}
    */
-  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey, passphrase } = {}) {
+  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey, passphrase, sheet } = {}) {
     const optOuts = optOut.map((entry, i) => {
       if (entry && !(entry instanceof Blob) && !isBytes(entry) && 'data' in entry) {
         return { name: String(entry.name), data: toBlob(entry.data, `optOut[${i}].data`) };
@@ -157,6 +161,7 @@ export class Scrubber {
       ...(today ? { today } : {}),
       ...(hashKey ? { hashKey } : {}),
       ...(passphrase != null ? { passphrase: String(passphrase) } : {}),
+      ...(sheet ? { sheet: String(sheet) } : {}),
     };
     /** @type {ScrubResult} */
     const result = await this.#request('scrub', { input: toBlob(input, 'input'), policy, optOuts, options }, { signal, onProgress });
@@ -356,6 +361,7 @@ export const REASON_LABELS = /** @type {const} */ ({
   malformed_row: 'Broken row (wrong number of cells)',
   missing_number: 'No number',
   invalid_number: 'Not a valid number',
+  mangled_number: 'Number cut short by a spreadsheet',
   no_consent: 'No consent',
   consent_expired: 'Consent too old',
   opted_out: 'Opted out',

@@ -2,8 +2,8 @@
 //
 // Protocol. Requests (one at a time; the API queues them):
 //   {id, type: 'init', wasmUrl?}
-//   {id, type: 'profile', input: Blob, options?: {defaultRegion?, rows?}}
-//   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?}}
+//   {id, type: 'profile', input: Blob, options?: {defaultRegion?, rows?, sheet?}}
+//   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?, passphrase?, sheet?}}
 // Replies:
 //   {id, type: 'progress', phase, twoPasses, rows, bytes, fraction}
 //   {id, type: 'result', result}          init: {engineVersion}; profile: Profile;
@@ -55,6 +55,8 @@ async function run(message) {
   }
 }
 
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 /** @param {any} message */
 function runScrub({ id, input, policy, optOuts = [], options = {} }) {
   /** @type {Uint8Array<ArrayBuffer>[]} */
@@ -74,9 +76,10 @@ function runScrub({ id, input, policy, optOuts = [], options = {} }) {
     },
   };
   const report = guard(() => scrub(input, policy, optOuts, sinks, options), () => rows);
+  const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
-    cleaned: new Blob(cleaned, { type: 'text/csv' }),
-    removed: new Blob(removed, { type: 'text/csv' }),
+    cleaned: new Blob(cleaned, { type }),
+    removed: new Blob(removed, { type }),
     report,
   };
 }

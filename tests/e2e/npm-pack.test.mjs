@@ -192,7 +192,7 @@ element.addEventListener('error', (event) => w.events.push({ type: 'error', deta
       read: 6,
       kept: 4,
       removed: 2,
-      reasons: { malformed_row: 0, missing_number: 0, invalid_number: 1, no_consent: 0, consent_expired: 0, opted_out: 0, retention_expired: 0, duplicate: 1 },
+      reasons: { malformed_row: 0, missing_number: 0, invalid_number: 1, mangled_number: 0, no_consent: 0, consent_expired: 0, opted_out: 0, retention_expired: 0, duplicate: 1 },
     },
   );
   assert.equal(report.engineVersion, packed.version);

@@ -36,6 +36,12 @@ export type Mode = 'remove' | 'flag';
 /** How the phone column is written: "+441212941091", "+44 121 294 1091", "0121 294 1091", or as it was. */
 export type PhoneFormat = 'e164' | 'international' | 'national' | 'original';
 
+/** The outputs' file format: CSV text, or .xlsx workbooks with every cell stored as text. */
+export type OutputFormat = 'csv' | 'xlsx';
+
+/** The input's format: delimited text, or the spreadsheet format read (told by its bytes). */
+export type InputFormat = 'csv' | 'xlsx' | 'xlsb' | 'xls' | 'ods';
+
 /** Whose normalisation a hashed number follows: Google "+digits", Meta and TikTok "digits". */
 export type HashTarget = 'google' | 'meta' | 'tiktok';
 
@@ -47,6 +53,7 @@ export type ReasonCode =
   | 'malformed_row'
   | 'missing_number'
   | 'invalid_number'
+  | 'mangled_number'
   | 'no_consent'
   | 'consent_expired'
   | 'opted_out'
@@ -106,6 +113,8 @@ export interface OutputOptions {
   bom?: boolean;
   /** Hash the numbers of the cleaned list. */
   hash?: HashOptions;
+  /** Default "csv". With "xlsx", `formulaSafe` and `bom` do not apply (text cells are never formulas). */
+  format?: OutputFormat;
 }
 
 /**
@@ -147,6 +156,7 @@ export interface ResolvedOutputOptions extends OutputOptions {
   formulaSafe: boolean;
   bom: boolean;
   hash?: Required<HashOptions>;
+  format: OutputFormat;
 }
 
 /** The policy as the report echoes it: every default filled in, `today` set. */
@@ -204,6 +214,10 @@ export interface Report {
   encoding: Encoding;
   /** The input's delimiter. */
   delimiter: Delimiter;
+  /** "csv" for delimited text, else the spreadsheet format read. */
+  format: InputFormat;
+  /** The sheet read, for a spreadsheet. */
+  sheet?: string;
   /** The input's header row. */
   columns: string[];
   /** The columns written to the outputs. */
@@ -252,6 +266,12 @@ export interface ColumnProfile {
 export interface Profile {
   encoding: Encoding;
   delimiter: Delimiter;
+  /** "csv" for delimited text, else the spreadsheet format read. */
+  format: InputFormat;
+  /** The sheet profiled, for a spreadsheet. */
+  sheet?: string;
+  /** Every worksheet of a spreadsheet, in workbook order, to choose from (empty for text). */
+  sheets: string[];
   /** Every column with its guessed role. */
   columns: ColumnProfile[];
   /** Data rows looked at. */
@@ -300,6 +320,8 @@ export interface ProfileOptions {
   defaultRegion?: string;
   /** Rows to sample (default 1000). */
   rows?: number;
+  /** For a spreadsheet: the sheet to profile (default: the first). */
+  sheet?: string;
   signal?: AbortSignal;
 }
 
@@ -320,10 +342,12 @@ export interface ScrubOptions {
    * The report is not encrypted (it holds counts, column names and the policy, no rows).
    */
   passphrase?: string;
+  /** For a spreadsheet: the sheet to scrub (default: the first). */
+  sheet?: string;
 }
 
 export interface ScrubResult {
-  /** The cleaned list (CSV, "text/csv"; encrypted when a passphrase was given). */
+  /** The cleaned list (CSV, "text/csv"; .xlsx with `output.format: "xlsx"`; encrypted when a passphrase was given). */
   cleaned: Blob;
   /** The removed rows, with `line` and `reasons` columns (encrypted likewise). */
   removed: Blob;

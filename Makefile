@@ -19,7 +19,7 @@ E2E_DIR := tests/e2e
 E2E_TESTS = $(shell [ -d $(E2E_DIR) ] && find $(E2E_DIR) -type f -not -path '*/node_modules/*' \
 	-regextype posix-extended -regex '.*/([^/]*[._-]test|test-[^/]*|test)\.[cm]?js' 2>/dev/null)
 
-.PHONY: help setup build run offline test test-native test-wasm test-e2e clean fmt lint
+.PHONY: help setup build run offline test test-native test-wasm test-e2e test-fuzz clean fmt lint
 
 help:
 	@echo "make run      set up, build the wasm, serve www/ on http://127.0.0.1:8080 (PORT=N make run)"
@@ -27,7 +27,7 @@ help:
 	echo "make setup    install what is missing (see README: What make installs)"
 	echo "make build    set up + build the release wasm into www/pkg"
 	echo "make offline  build dist/phonescrub.html: the whole page in one file that works from disk"
-	echo "make test-native | test-wasm | test-e2e   one test tier"
+	echo "make test-native | test-wasm | test-e2e | test-fuzz   one test tier"
 	echo "make fmt      cargo fmt --check"
 	echo "make lint     cargo clippy --all-targets -- -D warnings"
 	echo "make clean    cargo clean + remove www/pkg"
@@ -58,11 +58,12 @@ test: setup
 	t0=$$SECONDS
 	failed=0
 	summary=()
-	for tier in native wasm e2e; do
+	for tier in native wasm e2e fuzz; do
 	  case $$tier in
 	    native) what="cargo fmt --check, clippy -D warnings, cargo test (all targets + doc tests)" ;;
 	    wasm)   what="wasm-pack test --headless --chrome (tests/web.rs in Chromium)" ;;
 	    e2e)    what="release wasm build + node --test $(E2E_DIR)/ (page tests)" ;;
+	    fuzz)   what="fuzz smoke run: scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS) (each cargo-fuzz target, $(FUZZ_SMOKE_SECONDS) s)" ;;
 	  esac
 	  echo
 	  echo "======== make test: tier $$tier: $$what"
@@ -92,6 +93,13 @@ test-native: setup
 	cargo clippy --all-targets -- -D warnings
 	cargo test --all-targets
 	cargo test --doc
+
+# A short run of every fuzz target from the committed seeds: catches a regression that
+# the seeds or a few thousand mutations reach. Long runs: scripts/fuzz.sh 600 (README).
+FUZZ_SMOKE_SECONDS ?= 20
+test-fuzz: setup
+	@source scripts/env.sh
+	bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
 
 test-wasm: setup
 	@source scripts/env.sh

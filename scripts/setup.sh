@@ -19,7 +19,8 @@
 #      The choice is written to target/toolchain.env; scripts/env.sh reads it.
 #      PHONESCRUB_TOOLCHAIN=debian forces the Debian route, =rustup forces rustup
 #      (and fails if it cannot add the target); unset means try rustup, then Debian.
-#   3. wasm-pack, and wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock.
+#   3. wasm-pack, and wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock;
+#      rage (pinned), which the page tests use to decrypt encrypted exports.
 #   4. npm dev packages (`npm ci`: playwright-core, axe-core, binaryen's wasm-opt).
 #
 # Output of each step goes to target/setup-logs/<step>.log; on failure its tail is
@@ -337,6 +338,19 @@ else
     [ "$installed_bindgen" = "$bindgen_version" ] ||
         die "installed wasm-bindgen-cli $bindgen_version but 'wasm-bindgen --version' says '${installed_bindgen:-nothing}' (another wasm-bindgen earlier on PATH?)"
     done_step "installed wasm-bindgen $bindgen_version"
+fi
+
+# rage, the Rust age tool: the page tests decrypt the page's encrypted downloads with it,
+# as a user would (README: Keeping lists safe). Pinned, like every other tool here.
+RAGE_VERSION=0.12.1
+step "rage $RAGE_VERSION (decrypts encrypted exports in the tests)"
+if [ "$(rage --version < /dev/null 2> /dev/null | awk '{ print $2 }' || true)" = "$RAGE_VERSION" ]; then
+    done_step "cached, rage $RAGE_VERSION"
+else
+    run cargo install rage --version "$RAGE_VERSION" --locked --no-default-features --force
+    [ "$(rage --version < /dev/null 2> /dev/null | awk '{ print $2 }' || true)" = "$RAGE_VERSION" ] ||
+        die "installed rage $RAGE_VERSION but 'rage --version' does not say so (is $CARGO_BIN on PATH?)"
+    done_step "installed rage $RAGE_VERSION"
 fi
 
 # ------------------------------------------------------------ 4. npm dev packages

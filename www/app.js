@@ -40,7 +40,8 @@ const LOOKS_LIKE_YES = new Set(
 /**
  * The rule settings of the form (everything but the column choices).
  * @typedef {{consentMaxAgeDays: string, retentionDays: string, dateOrder: string, dedupe: boolean, keepInvalid: boolean,
- *   phoneFormat: string, mode: string, formulaSafe: boolean, bom: boolean}} Rules
+ *   phoneFormat: string, mode: string, formulaSafe: boolean, bom: boolean, hashTarget: string, hashColumn: string,
+ *   hashKeyed: boolean, encrypt: boolean}} Rules
  */
 
 /** @type {Readonly<Rules>} */
@@ -54,6 +55,10 @@ const DEFAULT_RULES = Object.freeze({
   mode: 'remove',
   formulaSafe: true,
   bom: false,
+  hashTarget: '',
+  hashColumn: 'replace',
+  hashKeyed: false,
+  encrypt: false,
 });
 
 /** @param {string} id */
@@ -99,6 +104,15 @@ const el = {
   phoneFormat: /** @type {HTMLSelectElement} */ ($('phone-format')),
   formulaSafe: /** @type {HTMLInputElement} */ ($('formula-safe')),
   bom: /** @type {HTMLInputElement} */ ($('bom')),
+  hashTarget: /** @type {HTMLSelectElement} */ ($('hash-target')),
+  hashOptions: $('hash-options'),
+  hashKeyed: /** @type {HTMLInputElement} */ ($('hash-keyed')),
+  hashKeyField: $('hash-key-field'),
+  hashKey: /** @type {HTMLInputElement} */ ($('hash-key')),
+  encrypt: /** @type {HTMLInputElement} */ ($('encrypt')),
+  encryptFields: $('encrypt-fields'),
+  passphrase: /** @type {HTMLInputElement} */ ($('passphrase')),
+  passphraseAgain: /** @type {HTMLInputElement} */ ($('passphrase-again')),
   rulesError: $('rules-error'),
   scrubButton: /** @type {HTMLButtonElement} */ ($('scrub-button')),
   resetRules: $('reset-rules'),
@@ -147,6 +161,7 @@ el.phoneColumn.addEventListener('change', syncColumnLocks);
 el.consentColumn.addEventListener('change', renderConsentRule);
 el.consentDateColumn.addEventListener('change', syncRuleAvailability);
 el.retentionColumn.addEventListener('change', syncRuleAvailability);
+for (const input of [el.hashTarget, el.hashKeyed, el.encrypt]) input.addEventListener('change', syncProtect);
 el.rulesForm.addEventListener('submit', (event) => {
   event.preventDefault();
   startScrub();
@@ -513,7 +528,7 @@ function syncRuleAvailability() {
 
 /**
  * Reads the form into a policy for the engine, or returns an error message.
- * @returns {{policy: Policy} | {error: string, focus: HTMLElement}}
+ * @returns {{policy: Policy, secrets: {hashKey?: string, passphrase?: string}} | {error: string, focus: HTMLElement}}
  */
 function buildPolicy() {
   const profile = /** @type {Profile} */ (state.profile);
@@ -569,7 +584,38 @@ function buildPolicy() {
     formulaSafe: el.formulaSafe.checked,
     bom: el.bom.checked,
   };
-  return { policy };
+  /** @type {{hashKey?: string, passphrase?: string}} */
+  const secrets = {};
+  if (el.hashTarget.value) {
+    const keyed = el.hashKeyed.checked;
+    policy.output.hash = {
+      target: /** @type {'google' | 'meta' | 'tiktok'} */ (el.hashTarget.value),
+      column: /** @type {'replace' | 'add'} */ (checkedRadio('hash-column', 'replace')),
+      keyed,
+    };
+    if (keyed) {
+      if (!el.hashKey.value) return { error: 'Type the secret key for the keyed hash, or untick “Keyed hash”.', focus: el.hashKey };
+      secrets.hashKey = el.hashKey.value;
+    }
+  }
+  if (el.encrypt.checked) {
+    if (!el.passphrase.value) return { error: 'Type a passphrase to encrypt the files, or untick “Encrypt”.', focus: el.passphrase };
+    if (el.passphrase.value !== el.passphraseAgain.value) {
+      return { error: 'The two passphrases differ: type the same one twice.', focus: el.passphraseAgain };
+    }
+    secrets.passphrase = el.passphrase.value;
+  }
+  return { policy, secrets };
+}
+
+/**
+ * Shows the hashing and encryption fields that apply. The key and the passphrase live
+ * only in their fields: never in the remembered policy, the report or storage.
+ */
+function syncProtect() {
+  el.hashOptions.hidden = !el.hashTarget.value;
+  el.hashKeyField.hidden = !el.hashKeyed.checked;
+  el.encryptFields.hidden = !el.encrypt.checked;
 }
 
 /**
@@ -584,7 +630,15 @@ function wholeDays(input) {
 }
 
 function checkedMode() {
-  return /** @type {HTMLInputElement | null} */ (el.rulesForm.querySelector('input[name=mode]:checked'))?.value ?? 'remove';
+  return checkedRadio('mode', 'remove');
+}
+
+/**
+ * @param {string} name
+ * @param {string} fallback
+ */
+function checkedRadio(name, fallback) {
+  return /** @type {HTMLInputElement | null} */ (el.rulesForm.querySelector(`input[name=${name}]:checked`))?.value ?? fallback;
 }
 
 /**
@@ -625,6 +679,11 @@ function rulesOf(policy) {
     mode: policy.mode ?? 'remove',
     formulaSafe: policy.output?.formulaSafe ?? true,
     bom: policy.output?.bom ?? false,
+    hashTarget: policy.output?.hash?.target ?? '',
+    hashColumn: policy.output?.hash?.column ?? 'replace',
+    hashKeyed: policy.output?.hash?.keyed ?? false,
+    // Whether to encrypt is remembered (the passphrase never is).
+    encrypt: policy.encrypt === true,
   };
 }
 
@@ -642,6 +701,14 @@ function applyRules(rules) {
   }
   el.formulaSafe.checked = rules.formulaSafe;
   el.bom.checked = rules.bom;
+  el.hashTarget.value = rules.hashTarget;
+  for (const radio of el.rulesForm.querySelectorAll('input[name=hash-column]')) {
+    const input = /** @type {HTMLInputElement} */ (radio);
+    input.checked = input.value === rules.hashColumn;
+  }
+  el.hashKeyed.checked = rules.hashKeyed;
+  el.encrypt.checked = rules.encrypt;
+  syncProtect();
 }
 
 /**
@@ -664,7 +731,9 @@ function loadPolicy() {
  */
 function savePolicy(policy, columns) {
   try {
-    localStorage.setItem(POLICY_KEY, JSON.stringify({ ...policy, header: columns.map((c) => c.name) }));
+    // The passphrase and the hash key are never part of it; whether to encrypt is.
+    const encrypt = el.encrypt.checked;
+    localStorage.setItem(POLICY_KEY, JSON.stringify({ ...policy, encrypt, header: columns.map((c) => c.name) }));
   } catch {
     // Storage full or disabled: remembering is a convenience only.
   }
@@ -692,7 +761,7 @@ async function startScrub() {
     built.focus.focus();
     return;
   }
-  const { policy } = built;
+  const { policy, secrets } = built;
   const file = state.file;
   const profile = state.profile;
   const optOuts = [...state.optOuts];
@@ -717,6 +786,7 @@ async function startScrub() {
       optOut: optOuts,
       signal: controller.signal,
       onProgress: meter,
+      ...secrets,
     });
     meter.stop();
     el.progress.value = 1;
@@ -724,7 +794,7 @@ async function startScrub() {
     setStatus(
       `Done: ${result.report.rowsKept.toLocaleString()} ${plural(result.report.rowsKept, 'row')} kept, ${result.report.rowsRemoved.toLocaleString()} removed. Results below.`,
     );
-    renderResults(file, optOuts, result, maskedOutputColumns(policy, profile.columns));
+    renderResults(file, optOuts, result, maskedOutputColumns(policy, profile.columns), secrets.passphrase !== undefined);
   } catch (err) {
     meter.stop();
     const e = /** @type {import('./phonescrub.js').ScrubError} */ (err);
@@ -832,8 +902,9 @@ function maskedOutputColumns(policy, columns) {
  * @param {File[]} optOuts
  * @param {import('./phonescrub.js').ScrubResult} result
  * @param {Set<number>} masked  output columns whose cells the previews mask
+ * @param {boolean} sealed  the cleaned and removed files are age-encrypted
  */
-function renderResults(file, optOuts, { cleaned, removed, report }, masked) {
+function renderResults(file, optOuts, { cleaned, removed, report }, masked, sealed) {
   for (const url of state.urls) URL.revokeObjectURL(url);
   state.urls = [];
   const flag = report.policy.mode === 'flag';
@@ -862,10 +933,12 @@ function renderResults(file, optOuts, { cleaned, removed, report }, masked) {
   const base = file.name.replace(/\.[^.]+$/, '') || 'list';
   const reportJson = new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' });
   const receipt = new Blob([receiptHtml(file, optOuts, report)], { type: 'text/html' });
+  const age = sealed ? '.age' : '';
+  const encrypted = sealed ? ' (encrypted)' : '';
   /** @type {Array<[string, Blob, string, string]>} */
   const files = [
-    ['Download cleaned CSV', cleaned, `${base}-cleaned.csv`, `${report.rowsKept.toLocaleString()} rows`],
-    ['Download removed rows CSV', removed, `${base}-removed.csv`, `${report.rowsRemoved.toLocaleString()} rows, with line and reasons`],
+    [`Download cleaned CSV${encrypted}`, cleaned, `${base}-cleaned.csv${age}`, `${report.rowsKept.toLocaleString()} rows`],
+    [`Download removed rows CSV${encrypted}`, removed, `${base}-removed.csv${age}`, `${report.rowsRemoved.toLocaleString()} rows, with line and reasons`],
     ['Download report JSON', reportJson, `${base}-report.json`, 'counts, policy and input checksum'],
     ['Download printable receipt', receipt, `${base}-receipt.html`, 'for your records: open and print'],
   ];
@@ -882,8 +955,15 @@ function renderResults(file, optOuts, { cleaned, removed, report }, masked) {
     }),
   );
 
-  renderPreview(el.previewCleaned, cleaned, 'The cleaned list is empty.', masked);
-  renderPreview(el.previewRemoved, removed, 'Nothing was removed.', masked);
+  if (sealed) {
+    // The page keeps no clear copy of an encrypted output, so there is nothing to preview.
+    for (const target of [el.previewCleaned, el.previewRemoved]) {
+      target.replaceChildren(h('p', { class: 'hint' }, 'Encrypted: no preview. Open the downloaded .age file with age -d or rage -d.'));
+    }
+  } else {
+    renderPreview(el.previewCleaned, cleaned, 'The cleaned list is empty.', masked);
+    renderPreview(el.previewRemoved, removed, 'Nothing was removed.', masked);
+  }
   el.stepResults.hidden = false;
   el.resultsHeading.focus();
   el.stepResults.scrollIntoView({ behavior: 'smooth', block: 'start' });

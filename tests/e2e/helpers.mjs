@@ -84,14 +84,15 @@ export async function chooseList(page, file) {
 }
 
 /**
- * Clicks a download link and returns the downloaded file's text.
+ * Clicks a download link and returns the downloaded file's text, its suggested name and
+ * where it was saved (valid until the browser closes).
  * @param {import('playwright-core').Page} page
  * @param {string | RegExp} name  the link's accessible name
  */
 export async function download(page, name) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name }).click()]);
   const file = await dl.path();
-  return { text: await readFile(file, 'utf8'), suggested: dl.suggestedFilename() };
+  return { text: await readFile(file, 'utf8'), suggested: dl.suggestedFilename(), path: file };
 }
 
 /**

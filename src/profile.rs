@@ -97,8 +97,7 @@ pub struct Profile {
     pub delimiter: String,
     /// "csv" for delimited text, else the spreadsheet format ("xlsx", "xls", "ods").
     pub format: String,
-    /// The sheet profiled, for a spreadsheet.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The sheet profiled, for a spreadsheet (null for text).
     pub sheet: Option<String>,
     /// Every worksheet of a spreadsheet, in workbook order, to choose from (empty for text).
     pub sheets: Vec<String>,

@@ -35,8 +35,7 @@ pub struct Report {
     pub delimiter: String,
     /// "csv" for delimited text, else the spreadsheet format read ("xlsx", "xls", "ods").
     pub format: String,
-    /// The sheet read, for a spreadsheet.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The sheet read, for a spreadsheet (null for text).
     pub sheet: Option<String>,
     /// The input's header row.
     pub columns: Vec<String>,

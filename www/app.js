@@ -103,6 +103,9 @@ const el = {
   keepInvalid: /** @type {HTMLInputElement} */ ($('keep-invalid')),
   phoneFormat: /** @type {HTMLSelectElement} */ ($('phone-format')),
   formulaSafe: /** @type {HTMLInputElement} */ ($('formula-safe')),
+  outputFormat: /** @type {HTMLSelectElement} */ ($('output-format')),
+  sheet: /** @type {HTMLSelectElement} */ ($('sheet')),
+  sheetField: $('sheet-field'),
   bom: /** @type {HTMLInputElement} */ ($('bom')),
   hashTarget: /** @type {HTMLSelectElement} */ ($('hash-target')),
   hashOptions: $('hash-options'),
@@ -225,13 +228,21 @@ function setUpDropZone(zone, input, onFiles) {
   });
 }
 
+// A workbook: profile the sheet the user picks.
+el.sheet.addEventListener('change', () => {
+  if (state.file) chooseList(state.file, el.sheet.value);
+});
+
 // A file dropped beside a zone must not make the browser navigate away to it.
 for (const type of ['dragover', 'drop']) {
   window.addEventListener(type, (event) => event.preventDefault());
 }
 
-/** @param {File} file */
-async function chooseList(file) {
+/**
+ * @param {File} file
+ * @param {string} [sheet] for a spreadsheet, the sheet to read (default: the first)
+ */
+async function chooseList(file, sheet) {
   const generation = ++state.generation;
   state.run?.abort();
   state.file = file;
@@ -244,7 +255,7 @@ async function chooseList(file) {
   try {
     const scrubber = await state.scrubber;
     const region = regionCode(el.region.value);
-    const profile = await scrubber.profile(file, region ? { defaultRegion: region } : {});
+    const profile = await scrubber.profile(file, { ...(region ? { defaultRegion: region } : {}), ...(sheet ? { sheet } : {}) });
     if (generation !== state.generation) return;
     state.profile = profile;
     renderProfile(file, profile);
@@ -383,11 +394,19 @@ function renderProfile(file, profile) {
     ...[
       ['File', file.name],
       ['Size', formatBytes(file.size)],
-      ['Encoding', profile.encoding],
-      ['Separator', delimiters[profile.delimiter] ?? profile.delimiter],
+      ...(profile.sheets.length
+        ? [['Format', `.${profile.format}`]]
+        : [
+            ['Encoding', profile.encoding],
+            ['Separator', delimiters[profile.delimiter] ?? profile.delimiter],
+          ]),
       ['Rows', rowsPhrase(profile)],
     ].flatMap(([term, value]) => [h('div', {}, [h('dt', {}, term), h('dd', {}, value)])]),
   );
+
+  el.sheetField.hidden = profile.sheets.length === 0;
+  el.sheet.replaceChildren(...profile.sheets.map((name) => h('option', { value: name }, name)));
+  el.sheet.value = profile.sheet ?? '';
 
   const columns = profile.columns;
   const remembered = loadPolicy();
@@ -584,6 +603,7 @@ function buildPolicy() {
     formulaSafe: el.formulaSafe.checked,
     bom: el.bom.checked,
   };
+  if (el.outputFormat.value === 'xlsx') policy.output.format = 'xlsx';
   /** @type {{hashKey?: string, passphrase?: string}} */
   const secrets = {};
   if (el.hashTarget.value) {
@@ -784,6 +804,7 @@ async function startScrub() {
     const scrubber = await state.scrubber;
     const result = await scrubber.scrub(file, policy, {
       optOut: optOuts,
+      ...(profile.sheet ? { sheet: profile.sheet } : {}),
       signal: controller.signal,
       onProgress: meter,
       ...secrets,
@@ -960,13 +981,34 @@ function renderResults(file, optOuts, { cleaned, removed, report }, masked, seal
     for (const target of [el.previewCleaned, el.previewRemoved]) {
       target.replaceChildren(h('p', { class: 'hint' }, 'Encrypted: no preview. Open the downloaded .age file with age -d or rage -d.'));
     }
-  } else {
+  } else if (report.policy.output.format !== 'xlsx') {
     renderPreview(el.previewCleaned, cleaned, 'The cleaned list is empty.', masked);
     renderPreview(el.previewRemoved, removed, 'Nothing was removed.', masked);
   }
+  if (report.policy.output.format === 'xlsx') showWorkbookDownloads();
   el.stepResults.hidden = false;
   el.resultsHeading.focus();
   el.stepResults.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+/**
+ * .xlsx outputs: name the cleaned and removed downloads for what they are, and say why
+ * there is no preview (the previews read CSV).
+ */
+function showWorkbookDownloads() {
+  for (const link of el.downloads.querySelectorAll('a[download]')) {
+    const a = /** @type {HTMLAnchorElement} */ (link);
+    if (!/-(cleaned|removed)\.csv/.test(a.download)) continue;
+    a.download = a.download.replace(/\.csv(?=\.age$|$)/, '.xlsx');
+    for (const span of a.querySelectorAll('span')) {
+      span.textContent = (span.textContent ?? '').replace(/\bCSV\b/, 'Excel workbook').replace(/\.csv\b/, '.xlsx');
+    }
+  }
+  // Encrypted outputs already say why there is no preview (and how to decrypt).
+  if (el.downloads.querySelector('a[download$=".age"]')) return;
+  for (const target of [el.previewCleaned, el.previewRemoved]) {
+    target.replaceChildren(h('p', { class: 'hint' }, 'Excel workbook: no preview here. Open the download in Excel or LibreOffice.'));
+  }
 }
 
 /**

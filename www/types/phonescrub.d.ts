@@ -216,8 +216,8 @@ export interface Report {
   delimiter: Delimiter;
   /** "csv" for delimited text, else the spreadsheet format read. */
   format: InputFormat;
-  /** The sheet read, for a spreadsheet. */
-  sheet?: string;
+  /** The sheet read, for a spreadsheet; null for text. */
+  sheet: string | null;
   /** The input's header row. */
   columns: string[];
   /** The columns written to the outputs. */
@@ -268,8 +268,8 @@ export interface Profile {
   delimiter: Delimiter;
   /** "csv" for delimited text, else the spreadsheet format read. */
   format: InputFormat;
-  /** The sheet profiled, for a spreadsheet. */
-  sheet?: string;
+  /** The sheet profiled, for a spreadsheet; null for text. */
+  sheet: string | null;
   /** Every worksheet of a spreadsheet, in workbook order, to choose from (empty for text). */
   sheets: string[];
   /** Every column with its guessed role. */

@@ -91,6 +91,9 @@ test-native: setup
 	@source scripts/env.sh
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	# The page's core wasm is built without default features (no sheets, no seal): keep it building.
+	cargo clippy --no-default-features --lib --bins -- -D warnings
+	cargo test --no-default-features --lib
 	cargo test --all-targets
 	cargo test --doc
 
@@ -130,5 +133,5 @@ clean:
 	saved=""
 	if [ -f target/toolchain.env ]; then saved="$$(cat target/toolchain.env)"; fi
 	if command -v cargo > /dev/null; then cargo clean; else rm -rf target; fi
-	rm -rf www/pkg
+	rm -rf www/pkg www/pkg-full
 	if [ -n "$$saved" ]; then mkdir -p target && printf '%s\n' "$$saved" > target/toolchain.env; fi

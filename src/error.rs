@@ -23,6 +23,14 @@ pub enum ErrorKind {
     },
     /// Reading or writing failed underneath us.
     Io(std::io::Error),
+    /// The job needs a part of the engine this build leaves out (the cargo feature
+    /// `sheets` or `seal`): the page's core wasm says so, and the full one runs the job.
+    NeedsModule {
+        /// The cargo feature (and the page's module) needed: "sheets" or "seal".
+        module: &'static str,
+        /// What needs it, in words a user can act on.
+        message: String,
+    },
 }
 
 impl Error {
@@ -45,6 +53,22 @@ impl Error {
             line: None,
             message: message.into(),
         }))
+    }
+
+    /// An error for a job that needs the `module` feature, which this build leaves out.
+    pub fn needs_module(module: &'static str, message: impl Into<String>) -> Error {
+        Error(Box::new(ErrorKind::NeedsModule {
+            module,
+            message: message.into(),
+        }))
+    }
+
+    /// The feature this build lacks, when that is what stopped the job.
+    pub fn needed_module(&self) -> Option<&'static str> {
+        match &*self.0 {
+            ErrorKind::NeedsModule { module, .. } => Some(module),
+            _ => None,
+        }
     }
 
     /// The kind of this error.
@@ -79,6 +103,9 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{message}"),
             ErrorKind::Io(err) => write!(f, "I/O error: {err}"),
+            ErrorKind::NeedsModule { module, message } => {
+                write!(f, "{message}: this build leaves out the {module} module")
+            }
         }
     }
 }

@@ -137,7 +137,9 @@ pub const SCRYPT_WORK_FACTOR: u8 = 18;
 
 /// Wraps `inner` so that what is written to it comes out as an age file encrypted with
 /// `passphrase` (scrypt recipient): decrypt with `age -d` or `rage -d`. Call
-/// [`age::stream::StreamWriter::finish`] at the end.
+/// [`age::stream::StreamWriter::finish`] at the end. Needs the cargo feature `seal` (on
+/// by default; the page's core wasm leaves it out).
+#[cfg(feature = "seal")]
 pub fn encrypt<W: Write>(
     passphrase: &str,
     inner: W,
@@ -161,22 +163,35 @@ pub enum Sealed<W: Write> {
     /// Written as it is.
     Plain(W),
     /// Encrypted to an age file.
+    #[cfg(feature = "seal")]
     Encrypted(age::stream::StreamWriter<W>),
 }
 
 impl<W: Write> Sealed<W> {
-    /// Encrypts when a passphrase is given.
+    /// Encrypts when a passphrase is given (an error of kind
+    /// [`crate::ErrorKind::NeedsModule`] in a build without the `seal` feature).
     pub fn new(inner: W, passphrase: Option<&str>) -> crate::Result<Sealed<W>> {
         Ok(match passphrase {
+            #[cfg(feature = "seal")]
             Some(passphrase) => Sealed::Encrypted(encrypt(passphrase, inner)?),
+            #[cfg(not(feature = "seal"))]
+            Some(_) => {
+                return Err(crate::Error::needs_module(
+                    "seal",
+                    "encrypting the outputs with a passphrase",
+                ))
+            }
             None => Sealed::Plain(inner),
         })
     }
 
     /// Writes what is left (the last encrypted chunk), flushes, and returns the inner writer.
+    // Without the `seal` feature, `Plain` is the only variant.
+    #[cfg_attr(not(feature = "seal"), allow(clippy::infallible_destructuring_match))]
     pub fn finish(self) -> crate::Result<W> {
         let mut inner = match self {
             Sealed::Plain(inner) => inner,
+            #[cfg(feature = "seal")]
             Sealed::Encrypted(stream) => stream.finish()?,
         };
         inner.flush()?;
@@ -188,6 +203,7 @@ impl<W: Write> Write for Sealed<W> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         match self {
             Sealed::Plain(w) => w.write(data),
+            #[cfg(feature = "seal")]
             Sealed::Encrypted(w) => w.write(data),
         }
     }
@@ -195,6 +211,7 @@ impl<W: Write> Write for Sealed<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Sealed::Plain(w) => w.flush(),
+            #[cfg(feature = "seal")]
             Sealed::Encrypted(w) => w.flush(),
         }
     }
@@ -250,6 +267,17 @@ mod tests {
         assert!(parse_digest(&"g".repeat(64)).is_none());
     }
 
+    #[cfg(not(feature = "seal"))]
+    #[test]
+    fn a_passphrase_needs_the_seal_module() {
+        let err = Sealed::new(Vec::new(), Some("correct horse"))
+            .err()
+            .unwrap();
+        assert_eq!(err.needed_module(), Some("seal"));
+        assert!(Sealed::new(Vec::new(), None).is_ok());
+    }
+
+    #[cfg(feature = "seal")]
     #[test]
     fn encrypted_exports_decrypt_with_the_passphrase_only() {
         use std::io::Read;

@@ -158,6 +158,10 @@ impl Scrubber {
     /// Checks the policy; `today` is used when the policy does not set one.
     pub fn new(policy: Policy, today: Date) -> Result<Scrubber> {
         policy.check()?;
+        if policy.output.format == OutputFormat::Xlsx && !cfg!(feature = "sheets") {
+            // Before any output or progress, so the page can rerun on the full engine.
+            return Err(sheet::needs_sheets("writing .xlsx output"));
+        }
         let today = match &policy.today {
             Some(text) => dates::parse_iso(text).ok_or_else(|| Error::policy("bad today"))?,
             None => today,

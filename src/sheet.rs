@@ -7,9 +7,15 @@
 //! pipeline as CSV rows (see `input::open_sheet`), so every rule, reason and output
 //! behaves the same. A row's `line` is its sheet row number (1-based, the header row is
 //! normally row 1).
+//!
+//! Reading and writing workbooks needs the cargo feature `sheets` (on by default; the
+//! page's core wasm leaves it out). Without it a spreadsheet is still recognised by its
+//! bytes, and refused with [`crate::ErrorKind::NeedsModule`].
 
+#[cfg(feature = "sheets")]
 use std::io::Cursor;
 
+#[cfg(feature = "sheets")]
 use calamine::{Data, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 use phonenumber::country::Id;
 
@@ -133,6 +139,24 @@ pub fn read(bytes: Vec<u8>, sheet: Option<&str>) -> Result<SheetData> {
             "this is not a text list: it looks like a zip archive that is not a spreadsheet (a .docx?). Export or save the list as CSV or .xlsx first".to_string()
         })
     })?;
+    read_workbook(bytes, format, sheet)
+}
+
+/// The error for a spreadsheet job in a build without the `sheets` feature.
+pub(crate) fn needs_sheets(what: &str) -> Error {
+    Error::needs_module("sheets", what)
+}
+
+#[cfg(not(feature = "sheets"))]
+fn read_workbook(_bytes: Vec<u8>, format: SheetFormat, _sheet: Option<&str>) -> Result<SheetData> {
+    Err(needs_sheets(&format!(
+        "this is a .{} spreadsheet: reading it",
+        format.name()
+    )))
+}
+
+#[cfg(feature = "sheets")]
+fn read_workbook(bytes: Vec<u8>, format: SheetFormat, sheet: Option<&str>) -> Result<SheetData> {
     let unreadable = |e: &dyn std::fmt::Display| {
         Error::input(format!("cannot read the .{} file: {e}", format.name()))
     };
@@ -221,6 +245,7 @@ pub(crate) fn too_big() -> Error {
 
 /// A cell as the text a user sees in the sheet: numbers without ".0" or scientific
 /// notation (integers as plain digits), dates as ISO 8601, booleans as TRUE/FALSE.
+#[cfg(feature = "sheets")]
 pub fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
@@ -374,6 +399,13 @@ fn scientific(cell: &str) -> Option<Scientific> {
 /// text-formatted ("@") column, so Excel keeps the `+` and leading zeros and never runs
 /// a cell as a formula. `created` fixes the workbook's creation date, so the same scrub
 /// gives the same bytes.
+#[cfg(not(feature = "sheets"))]
+pub fn csv_to_xlsx(_csv_bytes: &[u8], _sheet_name: &str, _created: time::Date) -> Result<Vec<u8>> {
+    Err(needs_sheets("writing .xlsx output"))
+}
+
+/// See the other `csv_to_xlsx`: the one built with the `sheets` feature.
+#[cfg(feature = "sheets")]
 pub fn csv_to_xlsx(csv_bytes: &[u8], sheet_name: &str, created: time::Date) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let failed =
@@ -440,6 +472,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "sheets")]
     #[test]
     fn numbers_are_plain_digits() {
         assert_eq!(number_text(447700900123.0), "447700900123");
@@ -509,6 +542,24 @@ mod tests {
         assert_eq!(detect(b"name,phone\n"), None);
     }
 
+    #[cfg(not(feature = "sheets"))]
+    #[test]
+    fn spreadsheets_are_recognised_and_refused_without_the_feature() {
+        let err = read(b"PK\x03\x04 ... xl/workbook.xml ...".to_vec(), None).unwrap_err();
+        assert_eq!(err.needed_module(), Some("sheets"));
+        assert!(err.to_string().contains(".xlsx"), "{err}");
+        let err = csv_to_xlsx(b"a\n", "cleaned", crate::parse_date("2025-06-30").unwrap());
+        assert_eq!(err.unwrap_err().needed_module(), Some("sheets"));
+        // Not a spreadsheet: the same input error as with the feature.
+        assert_eq!(
+            read(b"PK\x03\x04 word/document.xml".to_vec(), None)
+                .unwrap_err()
+                .needed_module(),
+            None
+        );
+    }
+
+    #[cfg(feature = "sheets")]
     #[test]
     fn xlsx_output_reads_back_as_text() {
         let csv = b"name,phone\nAnn,+447700900123\nBob,=1+1\n";

@@ -3,7 +3,10 @@
 //! Every export has one shape (as in Biome's `biome_wasm`): options in with
 //! serde-wasm-bindgen, the core called, results out through one JSON-compatible
 //! serializer, errors mapped by one helper into a JS `Error` named `PhonescrubError`
-//! carrying `kind` ("policy" | "input" | "io") and, where there is one, `line`.
+//! carrying `kind` ("policy" | "input" | "io" | "needs-module") and, where there is one,
+//! `line`. "needs-module" (with `module`: "sheets" or "seal") comes only from the page's
+//! core build (no default features): the job needs the full engine, and `www/worker.js`
+//! reruns it there.
 //!
 //! Inputs are `Blob`s (a dropped `File`) read in 1 MiB slices with `FileReaderSync`, so a
 //! file is never copied whole into wasm memory, or `Uint8Array`s read the same way.
@@ -181,9 +184,13 @@ fn to_js_error(err: Error) -> JsValue {
     let kind = match err.kind() {
         ErrorKind::Policy(_) => "policy",
         ErrorKind::Input { .. } => "input",
+        ErrorKind::NeedsModule { .. } => "needs-module",
         _ => "io",
     };
     let _ = Reflect::set(&js, &"kind".into(), &kind.into());
+    if let Some(module) = err.needed_module() {
+        let _ = Reflect::set(&js, &"module".into(), &module.into());
+    }
     if let Some(line) = err.line() {
         let _ = Reflect::set(&js, &"line".into(), &JsValue::from_f64(line as f64));
     }

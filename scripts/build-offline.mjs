@@ -4,7 +4,11 @@
 //
 //   node scripts/build-offline.mjs [--out FILE]          (make offline runs it)
 //
-// Needs the engine built into www/pkg/ (bash scripts/build-wasm.sh). Zero dependencies.
+// Needs the engine built into www/pkg-full/ (bash scripts/build-wasm.sh). Zero dependencies.
+//
+// The file carries the full engine only (www/pkg-full/: spreadsheets and encryption
+// included), as the worker's one engine: the served page's split into a small core and a
+// full engine fetched on demand saves transfer, which a file on disk does not need.
 //
 // What goes in:
 //   - index.html, with style.css inlined as a <style> and its policy replaced (below);
@@ -60,8 +64,23 @@ const REWRITES = {
       'init(message.wasmUrl ? { module_or_path: message.wasmUrl } : undefined)',
       'init({ module_or_path: inlinedWasm() })',
     ],
+    [
+      'the one engine is the full one (spreadsheets, encryption)',
+      "from './pkg/phonescrub.js';",
+      "from './pkg-full/phonescrub.js';",
+    ],
+    [
+      'so jobs never ask for another engine',
+      'let engine = { engineVersion, profile, scrub, core: true };',
+      'let engine = { engineVersion, profile, scrub, core: false };',
+    ],
+    [
+      'nothing is imported at run time (the linker takes no import())',
+      "const importFull = () => import('./pkg-full/phonescrub.js');",
+      "const importFull = () => Promise.reject(new Error('the one-file build has one engine'));",
+    ],
   ],
-  'pkg/phonescrub.js': [
+  'pkg-full/phonescrub.js': [
     [
       'the glue never looks for a .wasm beside itself (and a classic script has no import.meta)',
       "module_or_path = new URL('phonescrub_bg.wasm', import.meta.url);",
@@ -87,8 +106,8 @@ function inlinedWasm() {
  * @returns {Promise<{out: string, bytes: number, wasmBytes: number, modules: string[]}>}
  */
 export async function buildOffline({ out = DEFAULT_OUT } = {}) {
-  const wasm = await readFile(path.join(WWW, 'pkg/phonescrub_bg.wasm')).catch(() => {
-    throw new Error('www/pkg/ has no engine: build it first (bash scripts/build-wasm.sh)');
+  const wasm = await readFile(path.join(WWW, 'pkg-full/phonescrub_bg.wasm')).catch(() => {
+    throw new Error('www/pkg-full/ has no engine: build it first (bash scripts/build-wasm.sh)');
   });
 
   const page = await link('app.js');

@@ -6,7 +6,8 @@
 //
 // 1. Assembles target/npm-package/ from npm/package.json (version set from Cargo.toml),
 //    npm/README.md (the same), LICENSE, www/{phonescrub,phone-scrubber,worker,regions}.js,
-//    www/types/*.d.ts and the engine in www/pkg/ (build it first: bash scripts/build-wasm.sh).
+//    www/types/*.d.ts and the engines in www/pkg/ (core) and www/pkg-full/ (spreadsheets and
+//    encryption; build both first: bash scripts/build-wasm.sh).
 // 2. Checks that every relative import and `new URL(..., import.meta.url)` in the shipped
 //    modules names a shipped file, and that every export target exists.
 // 3. Runs `npm pack` into target/ and prints the tarball's path and size (with --json, one
@@ -34,6 +35,11 @@ const FILES = [
   ['www/pkg/phonescrub_bg.wasm', 'pkg/phonescrub_bg.wasm'],
   ['www/pkg/phonescrub.d.ts', 'pkg/phonescrub.d.ts'],
   ['www/pkg/phonescrub_bg.wasm.d.ts', 'pkg/phonescrub_bg.wasm.d.ts'],
+  // The full engine, which worker.js imports only when a job needs spreadsheets or encryption.
+  ['www/pkg-full/phonescrub.js', 'pkg-full/phonescrub.js'],
+  ['www/pkg-full/phonescrub_bg.wasm', 'pkg-full/phonescrub_bg.wasm'],
+  ['www/pkg-full/phonescrub.d.ts', 'pkg-full/phonescrub.d.ts'],
+  ['www/pkg-full/phonescrub_bg.wasm.d.ts', 'pkg-full/phonescrub_bg.wasm.d.ts'],
   ['LICENSE', 'LICENSE'],
 ];
 
@@ -98,12 +104,15 @@ async function checkPackage(manifest) {
 
 /** Assembles target/npm-package/ and packs it; returns what npm pack reported. */
 export async function packNpm() {
-  await access(path.join(ROOT, 'www/pkg/phonescrub_bg.wasm')).catch(() => {
-    throw new Error('pack-npm: www/pkg/ has no engine: build it first (bash scripts/build-wasm.sh)');
-  });
+  for (const dir of ['pkg', 'pkg-full']) {
+    await access(path.join(ROOT, `www/${dir}/phonescrub_bg.wasm`)).catch(() => {
+      throw new Error(`pack-npm: www/${dir}/ has no engine: build it first (bash scripts/build-wasm.sh)`);
+    });
+  }
   const version = await crateVersion();
   await rm(OUT, { recursive: true, force: true });
   await mkdir(path.join(OUT, 'pkg'), { recursive: true });
+  await mkdir(path.join(OUT, 'pkg-full'), { recursive: true });
   await mkdir(path.join(OUT, 'types'), { recursive: true });
 
   for (const [from, to] of FILES) await copyFile(path.join(ROOT, from), path.join(OUT, to));

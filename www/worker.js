@@ -12,14 +12,28 @@
 //     kind is the engine's ("policy" | "input" | "io"), or "crash" when the engine trapped
 //     (a Rust panic): this instance is then dead and the API replaces the whole worker.
 //
+// Two engines. The core (pkg/: CSV in and out, hashing) loads at start. A job that needs
+// more (a spreadsheet in, .xlsx out, a passphrase) loads the full engine (pkg-full/: the
+// same API, plus calamine, rust_xlsxwriter and age) once, and from then on every job runs
+// on it. The core tells such a job by an error of kind "needs-module", raised before any
+// progress or output, so the job simply runs again on the full engine.
+//
 // Blobs are read by the engine itself with FileReaderSync, a slice at a time, so a large
 // file is never copied whole into this worker's memory; outputs arrive in ~1 MiB chunks
 // that become Blob parts, and Blobs cross back to the page without a copy.
 
 import init, { engineVersion, profile, scrub } from './pkg/phonescrub.js';
 
+/** Loads the full engine's glue module (scripts/build-offline.mjs swaps this line). */
+const importFull = () => import('./pkg-full/phonescrub.js');
+
+/** @typedef {{engineVersion: () => string, profile: typeof profile, scrub: typeof scrub, core: boolean}} Engine */
+/** The engine jobs run on: the core until a job needs the full one. @type {Engine} */
+let engine = { engineVersion, profile, scrub, core: true };
 /** @type {Promise<unknown> | null} */
 let ready = null;
+/** @type {Promise<Engine> | null} */
+let fullReady = null;
 /** Set once the instance has trapped: nothing may run on it again. */
 let crashed = false;
 
@@ -42,23 +56,63 @@ async function run(message) {
   }
   switch (type) {
     case 'init':
-      reply(id, 'result', { result: { engineVersion: engineVersion() } });
+      reply(id, 'result', { result: { engineVersion: engine.engineVersion() } });
       return;
     case 'profile':
-      reply(id, 'result', { result: guard(() => profile(message.input, message.options ?? {}), () => 0) });
+      reply(id, 'result', { result: await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0)) });
       return;
     case 'scrub':
-      reply(id, 'result', { result: runScrub(message) });
+      // A passphrase or .xlsx output: the full engine at once, before the opt-outs are read.
+      reply(id, 'result', { result: await onEngine(Boolean(message.options?.passphrase) || message.policy?.output?.format === 'xlsx', (e) => runScrub(message, e)) });
       return;
     default:
       throw new TypeError(`unknown request type ${JSON.stringify(type)}`);
   }
 }
 
+/**
+ * Runs `job` on the current engine, first loading the full one when `needsFull`, or when
+ * the core refuses the job with kind "needs-module" (then the job runs again).
+ * @template T
+ * @param {boolean} needsFull
+ * @param {(engine: Engine) => T} job
+ * @returns {Promise<T>}
+ */
+async function onEngine(needsFull, job) {
+  if (needsFull && engine.core) engine = await loadFull();
+  try {
+    return job(engine);
+  } catch (err) {
+    if (/** @type {any} */ (err)?.kind !== 'needs-module' || !engine.core) throw err;
+    engine = await loadFull();
+    return job(engine);
+  }
+}
+
+/**
+ * The full engine (spreadsheets, encryption), loaded once from pkg-full/ beside this worker.
+ * @returns {Promise<Engine>}
+ */
+async function loadFull() {
+  fullReady ??= importFull().then(async (glue) => {
+    await glue.default(); // pkg-full/phonescrub_bg.wasm, beside its glue
+    return { engineVersion: glue.engineVersion, profile: glue.profile, scrub: glue.scrub, core: false };
+  });
+  try {
+    return await fullReady;
+  } catch (err) {
+    fullReady = null; // a later request tries again
+    throw Object.assign(new Error(`the engine's spreadsheet and encryption module could not be loaded: ${/** @type {any} */ (err)?.message ?? err}`), { kind: 'io' });
+  }
+}
+
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** @param {any} message */
-function runScrub({ id, input, policy, optOuts = [], options = {} }) {
+/**
+ * @param {any} message
+ * @param {Engine} engine
+ */
+function runScrub({ id, input, policy, optOuts = [], options = {} }, engine) {
   /** @type {Uint8Array<ArrayBuffer>[]} */
   const cleaned = [];
   /** @type {Uint8Array<ArrayBuffer>[]} */
@@ -75,7 +129,7 @@ function runScrub({ id, input, policy, optOuts = [], options = {} }) {
       reply(id, 'progress', { phase: p.phase, twoPasses: p.twoPasses, rows: p.rows, bytes: p.bytes, fraction });
     },
   };
-  const report = guard(() => scrub(input, policy, optOuts, sinks, options), () => rows);
+  const report = guard(() => engine.scrub(input, policy, optOuts, sinks, options), () => rows);
   const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
     cleaned: new Blob(cleaned, { type }),

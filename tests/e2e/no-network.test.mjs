@@ -20,7 +20,7 @@ import { setUp, openPage, chooseList, download, FIXTURES, ROOT } from './helpers
 import { startServer, MIME_TYPES } from '../../scripts/serve.mjs';
 
 /** The files the page is made of; nothing else may be requested. */
-const STATIC_FILE = /^\/(|index\.html|[\w-]+\.js|[\w-]+\.css|pkg\/phonescrub\.js|pkg\/phonescrub_bg\.wasm)$/;
+const STATIC_FILE = /^\/(|index\.html|[\w-]+\.js|[\w-]+\.css|pkg(?:-full)?\/phonescrub\.js|pkg(?:-full)?\/phonescrub_bg\.wasm)$/;
 
 /** Where the broken worker sends the list: an outside host, and the page's host on another port. */
 const LEAK_URLS = ['https://example.invalid/leak', 'http://127.0.0.1:1/leak'];
@@ -195,6 +195,9 @@ test('a full session requests only the static files of its own origin, and viola
   const workerScriptSeen = requests.some((r) => new URL(r.url).pathname === '/worker.js');
   const wasmSeen = requests.some((r) => r.url.endsWith('/pkg/phonescrub_bg.wasm'));
   assert.ok(workerScriptSeen && wasmSeen, `the worker's own requests are recorded too:\n${requests.map((r) => r.url).join('\n')}`);
+  // A CSV session runs on the core engine: the full one (spreadsheets, encryption) is never fetched.
+  const full = requests.filter((r) => r.url.includes('/pkg-full/'));
+  assert.deepEqual(full, [], 'a CSV scrub does not fetch the full engine');
   assert.deepEqual(leaks, []);
   assert.deepEqual(pageErrors, []);
 });

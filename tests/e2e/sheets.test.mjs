@@ -48,10 +48,17 @@ function zipEntry(zip, name) {
 }
 
 test('drop an .xlsx, pick its sheet, scrub, download .xlsx lists with the + kept', async () => {
-  const { page, server, pageErrors } = env;
+  const { page, context, server, pageErrors } = env;
+  /** @type {string[]} */
+  const requests = [];
+  context.on('request', (r) => requests.push(new URL(r.url()).pathname));
   await openPage(page, server.url);
+  // The page starts on the core engine; the workbook makes the worker load the full one, once.
+  const engines = () => requests.filter((p) => p.endsWith('phonescrub_bg.wasm'));
+  assert.deepEqual(engines(), ['/pkg/phonescrub_bg.wasm'], 'the core engine only, at start');
   await chooseList(page, WORKBOOK);
   await page.locator('#step-review').waitFor();
+  assert.deepEqual(engines(), ['/pkg/phonescrub_bg.wasm', '/pkg-full/phonescrub_bg.wasm'], 'the full engine, for the workbook');
 
   // The workbook's sheets are offered; the first (a note) is read first.
   await page.locator('#sheet-field').waitFor();
@@ -103,6 +110,7 @@ test('drop an .xlsx, pick its sheet, scrub, download .xlsx lists with the + kept
   assert.equal(report.rowsRead, 7);
   assert.equal(report.rowsKept + report.rowsRemoved, report.rowsRead);
   assert.equal(report.inputBytes, (await readFile(WORKBOOK)).length);
+  assert.deepEqual(engines(), ['/pkg/phonescrub_bg.wasm', '/pkg-full/phonescrub_bg.wasm'], 'the full engine was fetched once');
 
   assert.deepEqual(pageErrors, []);
 });

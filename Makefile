@@ -19,7 +19,7 @@ E2E_DIR := tests/e2e
 E2E_TESTS = $(shell [ -d $(E2E_DIR) ] && find $(E2E_DIR) -type f -not -path '*/node_modules/*' \
 	-regextype posix-extended -regex '.*/([^/]*[._-]test|test-[^/]*|test)\.[cm]?js' 2>/dev/null)
 
-.PHONY: help setup build run offline test test-native test-wasm test-e2e test-fuzz clean fmt lint
+.PHONY: help setup build run offline test test-native test-wasm test-e2e test-fuzz clean fmt lint bench
 
 help:
 	@echo "make run      set up, build the wasm, serve www/ on http://127.0.0.1:8080 (PORT=N make run)"
@@ -28,6 +28,7 @@ help:
 	echo "make build    set up + build the release wasm into www/pkg"
 	echo "make offline  build dist/phonescrub.html: the whole page in one file that works from disk"
 	echo "make test-native | test-wasm | test-e2e | test-fuzz   one test tier"
+	echo "make bench    speed: native CLI, wasm in headless Chromium and the JS peer on one generated list (ROWS=N or BYTES=1G)"
 	echo "make fmt      cargo fmt --check"
 	echo "make lint     cargo clippy --all-targets -- -D warnings"
 	echo "make clean    cargo clean + remove www/pkg"
@@ -118,6 +119,17 @@ test-e2e: setup
 	  exit 0
 	fi
 	node --test $(E2E_DIR)/
+
+# Figures only (benches/run.mjs): the native CLI, the wasm engine in headless Chromium
+# through the real worker, and papaparse + libphonenumber-js/max in the same Chromium, on
+# one generated list (ROWS rows, or BYTES such as 1G), side by side. Never a pass/fail.
+ROWS ?= 1000000
+BYTES ?=
+bench: setup
+	@source scripts/env.sh
+	cargo build --release --bin phonescrub
+	bash scripts/build-wasm.sh
+	node benches/run.mjs $(if $(strip $(BYTES)),--bytes $(BYTES),--rows $(ROWS)) $(BENCH_ARGS)
 
 fmt:
 	@source scripts/env.sh

@@ -1,0 +1,71 @@
+// The page side of the browser benchmark (see index.html). benches/run.mjs loads it,
+// waits for window.benchReady (the ready time), sets the two file inputs (disk-backed
+// Files: nothing is read into the page) and calls window.runBench().
+//
+// Times are performance.now(): milliseconds since navigation start.
+
+import { Scrubber } from '/www/phonescrub.js';
+
+const engine = new URLSearchParams(location.search).get('engine') ?? 'wasm';
+/** @type {Promise<object>} */
+const policyLoaded = fetch('/benches/policy.json').then((r) => r.json());
+const TINY = new Blob(['phone\n+441212941091\n']);
+
+/** @type {(file: File, optOut: File) => Promise<object>} */
+let scrubFile;
+
+async function startWasm() {
+  // The real API and worker; the wrapper only adds the wasm memory size to the report.
+  const scrubber = await Scrubber.create({ workerUrl: '/benches/browser/engine-worker.js' });
+  const compiled = performance.now();
+  // The metadata loads on the first number parsed.
+  await scrubber.scrub(TINY, { phoneColumn: 0, defaultRegion: 'GB' });
+  const ready = performance.now();
+  scrubFile = async (file, optOut) => {
+    const policy = await policyLoaded;
+    const started = performance.now();
+    const { cleaned, removed, report } = await scrubber.scrub(file, policy, { optOut: [optOut] });
+    const ms = performance.now() - started;
+    return {
+      ms,
+      report,
+      wasmMemoryBytes: report.benchWasmMemoryBytes,
+      cleanedBytes: cleaned.size,
+      removedBytes: removed.size,
+    };
+  };
+  return { compiledMs: compiled, readyMs: ready };
+}
+
+async function startPeer() {
+  const worker = new Worker('/benches/browser/peer-worker.js', { name: 'peer' });
+  let pending = null;
+  worker.onmessage = (e) => pending?.(e.data);
+  worker.onerror = (e) => pending?.({ error: `the peer worker failed: ${e.message}` });
+  const ask = (message) =>
+    new Promise((resolve, reject) => {
+      pending = (data) => (data.error ? reject(new Error(data.error)) : resolve(data));
+      worker.postMessage(message);
+    });
+  await ask({ type: 'init' });
+  const ready = performance.now();
+  scrubFile = async (file, optOut) => {
+    const policy = await policyLoaded;
+    const started = performance.now();
+    const result = await ask({ type: 'scrub', file, optOut, policy });
+    return { ...result, ms: performance.now() - started };
+  };
+  return { compiledMs: ready, readyMs: ready };
+}
+
+window.benchReady = (engine === 'peer' ? startPeer() : startWasm()).catch((err) => ({ error: String(err?.stack ?? err) }));
+
+window.runBench = async () => {
+  const file = /** @type {HTMLInputElement} */ (document.getElementById('list')).files[0];
+  const optOut = /** @type {HTMLInputElement} */ (document.getElementById('optout')).files[0];
+  try {
+    return await scrubFile(file, optOut);
+  } catch (err) {
+    return { error: String(err?.stack ?? err) };
+  }
+};

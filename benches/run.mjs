@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// The benchmark behind `make bench`: one generated list, scrubbed under benches/policy.json
+// with one opt-out list by
+//   - the native engine (target/release/phonescrub scrub, under /usr/bin/time -v),
+//   - the wasm engine in headless Chromium through the real worker path (www/phonescrub.js
+//     -> www/worker.js; the page is benches/browser/),
+//   - the JS peer (papaparse + libphonenumber-js/max, benches/browser/peer-worker.js) in a
+//     worker of the same Chromium,
+// then prints a side-by-side table and checks that the peer agrees with phonescrub.
+// Figures only: nothing here passes or fails on time.
+//
+//   node benches/run.mjs [--rows N | --bytes SIZE] [--only native,wasm,peer] [--keep]
+//
+// The list (and its opt-out list) is generated once per size into target/bench/ and reused.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, statSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { startServer } from '../scripts/serve.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const OUT = path.join(ROOT, 'target/bench');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost'];
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]?.startsWith('--') ? 'true' : (all[i + 1] ?? 'true')]] : pairs), []),
+);
+const only = new Set((args.only ?? 'native,wasm,peer').split(','));
+const size = args.bytes ? { flag: '--bytes', value: args.bytes } : { flag: '--rows', value: args.rows ?? '1000000' };
+const MB = 1e6;
+const MiB = 1 << 20;
+
+const log = (...m) => console.error('bench:', ...m);
+
+// ---------------------------------------------------------------------------------------
+// The input.
+await mkdir(OUT, { recursive: true });
+const list = path.join(OUT, `list-${size.value}.csv`);
+const optout = path.join(OUT, `optout-${size.value}.txt`);
+if (!existsSync(list) || !existsSync(optout)) {
+  log(`generating ${size.flag} ${size.value} -> ${list}`);
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'benches/gen-list.mjs'), size.flag, size.value, '--out', list, '--optout', optout], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(1);
+}
+const inputBytes = statSync(list).size;
+const policyPath = path.join(ROOT, 'benches/policy.json');
+
+/** @type {Record<string, any>} */
+const results = {};
+
+// ---------------------------------------------------------------------------------------
+// Native: the CLI under /usr/bin/time -v (wall time and peak RSS).
+async function native() {
+  const bin = process.env.PHONESCRUB_BIN ?? path.join(ROOT, 'target/release/phonescrub');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build --release`);
+  const dir = path.join(OUT, 'native');
+  await mkdir(dir, { recursive: true });
+  const files = { cleaned: path.join(dir, 'cleaned.csv'), removed: path.join(dir, 'removed.csv'), report: path.join(dir, 'report.json') };
+  const loadBefore = loadavg()[0];
+  const r = spawnSync('/usr/bin/time', ['-v', bin, 'scrub', list, '--policy', policyPath, '--optout', optout,
+    '--out', files.cleaned, '--removed', files.removed, '--report', files.report], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`native scrub failed: ${r.stderr}`);
+  const field = (name) => {
+    const m = new RegExp(`${name}: (.*)`).exec(r.stderr);
+    return m ? m[1].trim() : '';
+  };
+  const wall = field('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)').split(':').map(Number).reduce((a, b) => a * 60 + b, 0);
+  const report = JSON.parse(readFileSync(files.report, 'utf8'));
+  return {
+    ms: report.elapsedMs,
+    wallMs: wall * 1000,
+    cpuMs: (Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)'))) * 1000,
+    peakBytes: Number(field('Maximum resident set size \\(kbytes\\)')) * 1024,
+    report,
+    files,
+    load: [loadBefore, loadavg()[0]],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Chromium: memory of the browser's whole process tree, sampled from /proc.
+function processTree(rootPid) {
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const inTree = (pid) => {
+    for (let p = pid, depth = 0; p > 1 && depth < 64; p = parent.get(p) ?? 0, depth++) if (p === rootPid) return true;
+    return false;
+  };
+  return [...parent.keys()].filter(inTree);
+}
+
+// PSS (proportional set size): pages shared between Chromium's processes are counted once
+// in all, where summing each process's RSS would count them once per process.
+function treeRss(rootPid) {
+  let total = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      total += pss ? Number(pss[1]) * 1024 : 0;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+function sampler(rootPid) {
+  let peak = 0;
+  const tick = () => (peak = Math.max(peak, treeRss(rootPid)));
+  tick();
+  const timer = setInterval(tick, 100);
+  return { baseline: peak, stop: () => (clearInterval(timer), tick(), peak) };
+}
+
+async function browserRuns(engines) {
+  const server = await startServer({ root: ROOT, port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  // The browser is a child of this process (playwright's Browser does not expose it).
+  const pid = processTree(process.pid).find((p) => p !== process.pid && /chrom/i.test(readFileSync(`/proc/${p}/comm`, 'utf8')));
+  if (!pid) throw new Error('cannot find the Chromium process');
+  const out = {};
+  try {
+    for (const engine of engines) {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`${server.url}benches/browser/index.html?engine=${engine}`);
+      const ready = await page.evaluate(() => window.benchReady);
+      if (ready.error) throw new Error(`${engine}: ${ready.error}`);
+      await page.locator('#list').setInputFiles(list);
+      await page.locator('#optout').setInputFiles(optout);
+      const loadBefore = loadavg()[0];
+      const mem = sampler(pid);
+      log(`${engine}: scrubbing in Chromium ...`);
+      const run = await page.evaluate(() => window.runBench());
+      const peak = mem.stop();
+      if (run.error) throw new Error(`${engine}: ${run.error}\n${errors.join('\n')}`);
+      out[engine] = { ...run, ...ready, peakBytes: peak, baselineBytes: mem.baseline, load: [loadBefore, loadavg()[0]] };
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Agreement: the peer's sampled rows against the native engine's outputs (the wasm engine's
+// counts are checked against the native ones: the same engine must give the same report).
+async function sampledNative(files, every) {
+  const rows = new Map();
+  // policy.json's output is formula-safe, so every field is quoted; the kept columns hold
+  // no quote, comma or newline of their own.
+  const unquote = (line) => line.slice(1, -1).split('","');
+  for (const [file, kept] of [[files.cleaned, true], [files.removed, false]]) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    let header = true;
+    for await (const line of lines) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      const f = unquote(line);
+      if (Number(f[0]) % every === 0) rows.set(f[0], { kept, phone: f[2], reasons: kept ? '' : f[f.length - 1] });
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------
+const machine = `${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
+log(`input ${list}: ${(inputBytes / MB).toFixed(1)} MB; ${machine}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+if (only.has('native')) {
+  log('native: scrubbing ...');
+  results.native = await native();
+}
+const engines = ['wasm', 'peer'].filter((e) => only.has(e));
+if (engines.length) Object.assign(results, await browserRuns(engines));
+
+const wasmFile = path.join(ROOT, 'www/pkg/phonescrub_bg.wasm');
+const sizes = {
+  wasm: existsSync(wasmFile) ? [statSync(wasmFile).size, gzipSync(readFileSync(wasmFile), { level: 9 }).length] : null,
+  peer: (() => {
+    const files = ['node_modules/papaparse/papaparse.min.js', 'node_modules/libphonenumber-js/bundle/libphonenumber-max.js'].map((f) => readFileSync(path.join(ROOT, f)));
+    return [files.reduce((a, b) => a + b.length, 0), files.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0)];
+  })(),
+};
+
+// ---------------------------------------------------------------------------------------
+// The table.
+const rowsRead = (r) => r.report.rowsRead;
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const lines = [];
+const header = ['engine', 'time s', 'rows/s', 'MB/s', 'peak memory', 'ready ms', 'code (gzip)', 'x peer rows/s'];
+const peerRate = results.peer ? rowsRead(results.peer) / (results.peer.ms / 1000) : null;
+const label = {
+  native: 'phonescrub native (CLI)',
+  wasm: 'phonescrub wasm, Chromium worker',
+  peer: 'papaparse + libphonenumber-js/max, Chromium worker',
+};
+for (const name of ['native', 'wasm', 'peer']) {
+  const r = results[name];
+  if (!r) continue;
+  const rate = rowsRead(r) / (r.ms / 1000);
+  const mem = name === 'native' ? `${fmt(r.peakBytes / MiB)} MiB RSS`
+    : `${fmt(r.peakBytes / MiB)} MiB PSS tree${name === 'wasm' ? `, wasm ${fmt(r.wasmMemoryBytes / MiB)} MiB` : ''}`;
+  const code = name === 'native' ? '' : sizes[name] ? `${fmt(sizes[name][0] / 1024)} KiB (${fmt(sizes[name][1] / 1024)})` : '?';
+  const ready = name === 'native' ? '' : name === 'wasm' ? `${fmt(r.readyMs)} (${fmt(r.compiledMs)} init)` : fmt(r.readyMs);
+  lines.push([label[name], fmt(r.ms / 1000, 2), fmt(rate), fmt(inputBytes / MB / (r.ms / 1000), 1), mem, ready, code, peerRate ? `${fmt(rate / peerRate, 2)}x` : '']);
+}
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+const row = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+console.log();
+console.log(`make bench: ${fmt(results.native?.report.rowsRead ?? results.wasm?.report.rowsRead ?? results.peer?.report.rowsRead ?? 0)} rows, ${fmt(inputBytes / MB, 1)} MB (${path.relative(ROOT, list)}), policy benches/policy.json, 1 opt-out list`);
+console.log(`machine: ${machine}; load average (1 min) before/after each run: ${Object.entries(results).map(([k, r]) => `${k} ${r.load.map((l) => l.toFixed(2)).join('/')}`).join(', ')}`);
+console.log();
+console.log(row(header));
+console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const l of lines) console.log(row(l));
+console.log();
+if (results.native) console.log(`native: ${fmt(results.native.wallMs)} ms wall for the whole process (engine ${fmt(results.native.ms)} ms), ${fmt(results.native.cpuMs)} ms CPU`);
+for (const name of ['wasm', 'peer']) {
+  const r = results[name];
+  if (r) console.log(`${name}: Chromium tree PSS ${fmt(r.baselineBytes / MiB)} MiB before the run, peak ${fmt(r.peakBytes / MiB)} MiB (+${fmt((r.peakBytes - r.baselineBytes) / MiB)}); outputs ${fmt(r.cleanedBytes / MB, 1)} MB cleaned + ${fmt(r.removedBytes / MB, 1)} MB removed`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Agreement.
+const counts = (r) => {
+  const reasons = Object.entries(r.report.reasons ?? {}).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b));
+  return `kept ${r.report.rowsKept}, removed ${r.report.rowsRemoved}; ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`;
+};
+console.log();
+for (const name of ['native', 'wasm', 'peer']) if (results[name]) console.log(`${name.padEnd(6)} ${counts(results[name])}`);
+if (results.native && results.wasm) {
+  console.log(`wasm vs native: ${counts(results.native) === counts(results.wasm) ? 'identical counts' : 'COUNTS DIFFER'}`);
+}
+if (results.native && results.peer) {
+  const ours = await sampledNative(results.native.files, 1000);
+  let same = 0;
+  const differ = [];
+  for (const s of results.peer.sample) {
+    const o = ours.get(s.id);
+    const agree = o && o.kept === s.kept && o.phone === s.phone && o.reasons === s.reasons;
+    if (agree) same++;
+    else differ.push(`  id ${s.id}: phonescrub ${o ? `${o.kept ? 'kept' : `removed (${o.reasons})`} ${o.phone}` : 'missing'}; peer ${s.kept ? 'kept' : `removed (${s.reasons})`} ${s.phone}`);
+  }
+  const n = results.peer.sample.length;
+  console.log(`peer vs phonescrub: ${counts(results.native) === counts(results.peer) ? 'identical counts' : 'counts differ'}; ` +
+    `sampled rows (every 1000th id): ${same} of ${n} identical (${fmt((100 * same) / Math.max(1, n), 2)}%: kept/removed, phone cell as written, reasons)`);
+  for (const d of differ.slice(0, 10)) console.log(d);
+}
+if (!args.keep) rmSync(path.join(OUT, 'native'), { recursive: true, force: true });

@@ -113,15 +113,18 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
  * @param {Engine} engine
  */
 function runScrub({ id, input, policy, optOuts = [], options = {} }, engine) {
-  /** @type {Uint8Array<ArrayBuffer>[]} */
+  // Each ~1 MiB chunk becomes a Blob at once: its bytes move to the browser's blob store
+  // (which can page to disk) and the worker's copy is garbage, so the worker holds no
+  // growing copy of the outputs; the final Blob of Blobs copies nothing.
+  /** @type {Blob[]} */
   const cleaned = [];
-  /** @type {Uint8Array<ArrayBuffer>[]} */
+  /** @type {Blob[]} */
   const removed = [];
   const size = input?.size ?? input?.byteLength ?? 0;
   let rows = 0;
   const sinks = {
-    cleaned: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => cleaned.push(bytes),
-    removed: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => removed.push(bytes),
+    cleaned: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => cleaned.push(new Blob([bytes])),
+    removed: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => removed.push(new Blob([bytes])),
     progress: (/** @type {{phase: string, twoPasses: boolean, rows: number, bytes: number}} */ p) => {
       rows = p.rows;
       const part = size > 0 ? Math.min(1, p.bytes / size) : 1;

@@ -41,7 +41,7 @@ const LOOKS_LIKE_YES = new Set(
  * The rule settings of the form (everything but the column choices).
  * @typedef {{consentMaxAgeDays: string, retentionDays: string, dateOrder: string, dedupe: boolean, keepInvalid: boolean,
  *   phoneFormat: string, mode: string, formulaSafe: boolean, bom: boolean, hashTarget: string, hashColumn: string,
- *   hashKeyed: boolean, encrypt: boolean}} Rules
+ *   hashKeyed: boolean, encrypt: boolean, outputFormat: string}} Rules
  */
 
 /** @type {Readonly<Rules>} */
@@ -59,6 +59,7 @@ const DEFAULT_RULES = Object.freeze({
   hashColumn: 'replace',
   hashKeyed: false,
   encrypt: false,
+  outputFormat: 'csv',
 });
 
 /** @param {string} id */
@@ -704,6 +705,7 @@ function rulesOf(policy) {
     hashKeyed: policy.output?.hash?.keyed ?? false,
     // Whether to encrypt is remembered (the passphrase never is).
     encrypt: policy.encrypt === true,
+    outputFormat: policy.output?.format ?? 'csv',
   };
 }
 
@@ -728,6 +730,7 @@ function applyRules(rules) {
   }
   el.hashKeyed.checked = rules.hashKeyed;
   el.encrypt.checked = rules.encrypt;
+  el.outputFormat.value = rules.outputFormat;
   syncProtect();
 }
 

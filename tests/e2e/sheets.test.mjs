@@ -112,5 +112,11 @@ test('drop an .xlsx, pick its sheet, scrub, download .xlsx lists with the + kept
   assert.equal(report.inputBytes, (await readFile(WORKBOOK)).length);
   assert.deepEqual(engines(), ['/pkg/phonescrub_bg.wasm', '/pkg-full/phonescrub_bg.wasm'], 'the full engine was fetched once');
 
+  // The output format is part of the remembered rules.
+  await openPage(page, server.url);
+  await chooseList(page, WORKBOOK);
+  await page.locator('#step-review').waitFor();
+  assert.equal(await page.inputValue('#output-format'), 'xlsx');
+
   assert.deepEqual(pageErrors, []);
 });

@@ -247,3 +247,42 @@ fn the_cli_takes_sheet_and_format() {
     assert_eq!(wrong.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_workbook_works_as_an_opt_out_list_with_its_numbers_recovered() {
+    // LibreOffice stored most phone cells of contacts.xlsx as numbers: 447400123456, with
+    // the + gone. Read as text they are not numbers; as a list they must still opt out.
+    let list = b"phone\n+447400123456\n07400123457\n+16502530000\n+447911123456\n";
+    let mut scrubber = Scrubber::new(
+        Policy::from_json(
+            r#"{"phoneColumn": "phone", "defaultRegion": "GB", "output": {"formulaSafe": false}}"#,
+        )
+        .unwrap(),
+        today(),
+    )
+    .unwrap();
+    let listed = scrubber
+        .add_opt_out_list("contacts.xlsx", &fixture("contacts.xlsx")[..])
+        .unwrap()
+        .numbers;
+    let csv_listed = Scrubber::new(contacts_policy(), today())
+        .unwrap()
+        .add_opt_out_list("contacts.csv", &fixture("contacts.csv")[..])
+        .unwrap()
+        .numbers;
+    assert_eq!(
+        listed, csv_listed,
+        "the workbook yields the numbers the CSV does"
+    );
+    let (mut cleaned, mut removed) = (Vec::new(), Vec::new());
+    let report = scrubber
+        .run(
+            &mut || Ok(&list[..]),
+            &mut cleaned,
+            &mut removed,
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(text(&cleaned), "phone\n+447911123456\n");
+    assert_eq!(report.reasons.get("opted_out").copied(), Some(3));
+}

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::input;
-use crate::phone::{self, Verdict};
 use crate::protect;
+use crate::sheet::{self, PhoneCell};
 
 /// What one opt-out list contributed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -58,6 +58,8 @@ impl Suppression {
         let mut found = HashSet::new();
         let mut digests = HashSet::new();
         let mut record = csv::ByteRecord::new();
+        // A workbook's number cells lost their `+` or leading 0: recovered as in the list.
+        let from_sheet = source.from_sheet();
         while source.reader.read_byte_record(&mut record)? {
             let line = source.line_of(&record);
             input::check_record(&record, line)
@@ -67,7 +69,7 @@ impl Suppression {
                 let text = String::from_utf8_lossy(cell);
                 if let Some(digest) = protect::parse_digest(&text) {
                     digests.insert(digest);
-                } else if let Verdict::Valid(n) = phone::normalise(&text, region) {
+                } else if let PhoneCell::Valid(n) = sheet::read_phone(&text, region, from_sheet) {
                     found.insert(n.key());
                 }
             }
@@ -126,6 +128,7 @@ impl Suppression {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phone;
 
     #[test]
     fn lists_take_numbers_in_any_format_and_skip_other_text() {

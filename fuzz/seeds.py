@@ -4,7 +4,8 @@
 Sources: the fixture lists (tests/fixtures/lists/), a fixed sample of the golden corpus's
 input column (tests/fixtures/golden/corpus.tsv), the phonenumber crate's known crash inputs
 (issue #43, the two RFC 3966 advisories and the crafted inputs upstream tests around them),
-the vendored crate's own test examples, and RFC 3966 / length / '+' edge cases.
+the vendored crate's own test examples, RFC 3966 / length / '+' edge cases, and the
+workbooks of tests/fixtures/sheets/ (.xlsx, .xls, .ods), whole.
 
 Input layouts are those of fuzz/checks.rs: normalise = region byte + cell; pipeline =
 policy byte + opt-out-length byte + list (policy byte >= 240: policy JSON, NUL, list);
@@ -22,6 +23,7 @@ import random
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LISTS = os.path.join(ROOT, "tests", "fixtures", "lists")
+SHEETS = os.path.join(ROOT, "tests", "fixtures", "sheets")
 GOLDEN = os.path.join(ROOT, "tests", "fixtures", "golden", "corpus.tsv")
 OUT = os.path.join(ROOT, "fuzz", "corpus")
 
@@ -222,6 +224,21 @@ def main():
         write("profile", bytes([k]) + data)
     raw = b'{"phoneColumn":"phone","regionColumn":"country","consent":{"column":"consent"}}'
     write("pipeline", bytes([RAW_POLICY + 1, 0]) + raw + b"\0" + data)
+
+    # Workbooks (.xlsx, .xls, .ods made by LibreOffice and openpyxl): whole (no opt-out
+    # tail cut off them), under their own policy and the fixed ones, so the fuzzer starts
+    # inside calamine's zip, XML and OLE2 readers rather than at their magic bytes.
+    with open(os.path.join(SHEETS, "contacts.policy.json"), "rb") as f:
+        sheet_policy = f.read().strip()
+    for name in sorted(os.listdir(SHEETS)):
+        if not name.endswith((".xlsx", ".xls", ".ods")):
+            continue
+        with open(os.path.join(SHEETS, name), "rb") as f:
+            book = f.read()
+        write("pipeline", bytes([RAW_POLICY, 0]) + sheet_policy + b"\0" + book)
+        for policy in [0, 2, 7]:
+            write("pipeline", bytes([policy, 0]) + book)
+        write("profile", bytes([0]) + book)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 //!   (a label such as `Tel:`) is cut off, and RFC 3966 `tel:` URI parameters (`;ext=`,
 //!   `;phone-context=`, the source of past crashes in the crate) are dropped.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use phonenumber::country::Id;
@@ -115,10 +116,8 @@ pub fn normalise(raw: &str, region: Option<Id>) -> Verdict {
     if cell.len() > MAX_PHONE_CELL_BYTES {
         return Verdict::Invalid;
     }
-    let mut text = ascii_digits(cell);
-    if let Some(rest) = strip_tel_uri(&text) {
-        text = rest;
-    }
+    let ascii = ascii_digits(cell);
+    let text = strip_tel_uri(&ascii).unwrap_or(&ascii);
     // libphonenumber's extractPossibleNumber: start at the first '+' or digit.
     let Some(start) = text.find(|c: char| c == '+' || c.is_ascii_digit()) else {
         return Verdict::Missing;
@@ -133,13 +132,10 @@ pub fn normalise(raw: &str, region: Option<Id>) -> Verdict {
     }
     let parsed = parse(region, text);
     match parsed {
-        Some(number) if number.is_valid() => match e164_key(&number) {
-            Some(key) => Verdict::Valid(Number {
-                parsed: number,
-                key,
-            }),
-            None => Verdict::Invalid,
-        },
+        Some(number) if number.is_valid() => Verdict::Valid(Number {
+            key: e164_key(&number),
+            parsed: number,
+        }),
         _ => Verdict::Invalid,
     }
 }
@@ -153,15 +149,20 @@ fn parse(region: Option<Id>, text: &str) -> Option<PhoneNumber> {
         .flatten()
 }
 
-fn e164_key(number: &PhoneNumber) -> Option<u64> {
-    let e164 = number.format().mode(Mode::E164).to_string();
-    e164.strip_prefix('+')?.parse().ok()
+/// The E.164 digits as an integer, computed rather than formatted and read back: the
+/// country code, the national number's leading zeros (Italy), then its value. A test
+/// checks it against the crate's E.164 formatting.
+fn e164_key(number: &PhoneNumber) -> u64 {
+    let national = number.national();
+    let digits =
+        national.value().checked_ilog10().map_or(1, |d| d + 1) + u32::from(national.zeros());
+    u64::from(number.code().value()) * 10u64.pow(digits) + national.value()
 }
 
 /// Replaces Unicode decimal digits and the full-width plus with ASCII.
-fn ascii_digits(cell: &str) -> String {
+fn ascii_digits(cell: &str) -> Cow<'_, str> {
     if cell.is_ascii() {
-        return cell.to_string();
+        return Cow::Borrowed(cell);
     }
     cell.chars()
         .map(|c| match c {
@@ -193,13 +194,12 @@ fn unicode_digit(c: char) -> Option<u8> {
 }
 
 /// `tel:+1-201-555-0123;ext=1;phone-context=…` -> `+1-201-555-0123`.
-fn strip_tel_uri(text: &str) -> Option<String> {
+fn strip_tel_uri(text: &str) -> Option<&str> {
     let head = text.get(..4)?;
     if !head.eq_ignore_ascii_case("tel:") {
         return None;
     }
-    let rest = &text[4..];
-    Some(rest.split(';').next().unwrap_or("").to_string())
+    text[4..].split(';').next()
 }
 
 #[cfg(test)]
@@ -351,6 +351,111 @@ mod tests {
             }
         }
         assert!(descriptors > 1000, "{descriptors}");
+    }
+
+    #[test]
+    fn fast_validity_agrees_with_the_reference() {
+        // The vendored crate's `is_valid` tests one union pattern per length where the
+        // crate tried each number type in turn (`is_valid_reference`, kept for this). Every
+        // region's example numbers of every type, and every one-digit change, deletion and
+        // insertion of them, under their own region and as +CC: both must agree.
+        let mut cases = 0usize;
+        let mut valid = 0usize;
+        for meta in DATABASE.iter() {
+            let d = meta.descriptors();
+            let examples = [
+                Some(d.general()),
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.personal_number(),
+                d.voip(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|desc| desc.example());
+            let region = Id::from_str(meta.id()).ok();
+            for example in examples {
+                let mut variants = vec![example.to_string()];
+                for i in 0..example.len() {
+                    for digit in b'0'..=b'9' {
+                        let mut changed = example.as_bytes().to_vec();
+                        changed[i] = digit;
+                        variants.push(String::from_utf8(changed.clone()).unwrap());
+                        changed.insert(i, digit);
+                        variants.push(String::from_utf8(changed).unwrap());
+                    }
+                    variants.push(format!("{}{}", &example[..i], &example[i + 1..]));
+                }
+                for national in variants {
+                    for text in [
+                        national.clone(),
+                        format!("+{}{national}", meta.country_code()),
+                    ] {
+                        let Ok(number) = phonenumber::parse(region, &text) else {
+                            continue;
+                        };
+                        let fast = number.is_valid();
+                        if fast {
+                            assert_eq!(
+                                format!("+{}", e164_key(&number)),
+                                number.format().mode(Mode::E164).to_string()
+                            );
+                        }
+                        assert_eq!(
+                            fast,
+                            phonenumber::is_valid_reference(&number),
+                            "{text:?} under {:?}",
+                            meta.id()
+                        );
+                        cases += 1;
+                        valid += usize::from(fast);
+                    }
+                }
+            }
+        }
+        assert!(
+            cases > 100_000 && valid > 10_000,
+            "{cases} cases, {valid} valid"
+        );
+    }
+
+    #[test]
+    fn fast_viability_agrees_with_the_reference() {
+        // The vendored crate's hand-written viability scanner against its nom grammar, on
+        // 300,000 deterministic random strings over the chars that matter.
+        const ALPHABET: &[char] = &[
+            '0', '1', '5', '9', '+', '\u{ff0b}', '-', 'x', ' ', '(', ')', '.', '/', '[', '~', '*',
+            '\u{2010}', '\u{ff0d}', '\u{3000}', '\u{00a0}', 'a', 'Z', 'e', '#', ';', ',', '\u{e9}',
+            '\u{ff10}', '@', '\'',
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut viable = 0;
+        for _ in 0..300_000 {
+            let len = (next() % 12) as usize;
+            // Mostly digits, so that viable strings are common.
+            let text: String = (0..len)
+                .map(|_| match next() % 3 {
+                    0 => ALPHABET[(next() % ALPHABET.len() as u64) as usize],
+                    _ => char::from(b'0' + (next() % 10) as u8),
+                })
+                .collect();
+            let fast = phonenumber::is_viable(&text);
+            assert_eq!(fast, phonenumber::is_viable_reference(&text), "{text:?}");
+            viable += usize::from(fast);
+        }
+        assert!(viable > 50_000, "{viable}");
     }
 
     #[test]

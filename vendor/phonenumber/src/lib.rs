@@ -56,4 +56,6 @@ mod formatter;
 pub use crate::formatter::{format, format_with, Formatter, Mode};
 
 mod validator;
-pub use crate::validator::{is_valid, is_valid_with, is_viable, Validation};
+pub use crate::validator::{
+    is_valid, is_valid_reference, is_valid_with, is_viable, is_viable_reference, Validation,
+};

@@ -84,7 +84,14 @@ pub fn is_viable<S: AsRef<str>>(string: S) -> bool {
         return false;
     }
 
-    parser::valid::phone_number(string).is_ok()
+    // PATCH(phonescrub): a hand-written scanner for the same grammar (see `valid::viable`).
+    parser::valid::viable(string)
+}
+
+/// PATCH(phonescrub): `is_viable` with the crate's nom grammar, the reference the fast
+/// scanner is tested against.
+pub fn is_viable_reference(string: &str) -> bool {
+    string.len() >= consts::MIN_LENGTH_FOR_NSN && parser::valid::phone_number(string).is_ok()
 }
 
 /// Check if the phone number is valid.
@@ -101,7 +108,7 @@ pub fn is_valid_with(database: &Database, number: &PhoneNumber) -> bool {
             Left(region) => database.by_id(region.as_ref()),
             Right(code) => database.by_code(&code).and_then(|m| m.into_iter().next()),
         })
-        .map(|meta| number_type(meta, &national) != Type::Unknown)
+        .map(|meta| is_valid_type(meta, &national))
         .unwrap_or(false)
 }
 
@@ -143,11 +150,37 @@ pub fn length(meta: &Metadata, number: &ParseNumber<'_>, kind: Type) -> Validati
     }
 }
 
+/// PATCH(phonescrub): the validity test as the crate had it (`number_type` for the region
+/// and for picking among the regions of a shared calling code), kept as the reference the
+/// fast `is_valid` is tested against.
+pub fn is_valid_reference(number: &PhoneNumber) -> bool {
+    let database: &Database = &DATABASE;
+    let code = number.country().code();
+    let national = number.national.to_string();
+    let reference = |meta: &Metadata, national: &str| number_type(meta, national) != Type::Unknown;
+    source_for_with(database, code, &national, reference)
+        .and_then(|meta| match meta {
+            Left(region) => database.by_id(region.as_ref()),
+            Right(code) => database.by_code(&code).and_then(|m| m.into_iter().next()),
+        })
+        .map(|meta| number_type(meta, &national) != Type::Unknown)
+        .unwrap_or(false)
+}
+
 /// Find the metadata source.
 pub fn source_for(
     database: &Database,
     code: u16,
     national: &str,
+) -> Option<Either<country::Id, u16>> {
+    source_for_with(database, code, national, is_valid_type)
+}
+
+fn source_for_with(
+    database: &Database,
+    code: u16,
+    national: &str,
+    valid: impl Fn(&Metadata, &str) -> bool,
 ) -> Option<Either<country::Id, u16>> {
     let regions = database.region(&code)?;
     if regions.len() == 1 {
@@ -170,12 +203,24 @@ pub fn source_for(
                     return Some(Left(region.parse().unwrap()));
                 }
             }
-        } else if number_type(meta, national) != Type::Unknown {
+        } else if valid(meta, national) {
             return Some(Left(region.parse().unwrap()));
         }
     }
 
     None
+}
+
+/// PATCH(phonescrub): `number_type(meta, value) != Type::Unknown`, the validity test, with
+/// two regex matches (the general pattern, then the union of the type patterns that allow
+/// this length) instead of up to eleven. `number_type` stays the reference: a test checks
+/// that they agree.
+pub fn is_valid_type(meta: &Metadata, value: &str) -> bool {
+    meta.descriptors.general.is_match(value)
+        && meta
+            .validity
+            .for_length(&meta.descriptors, value.len())
+            .is_some_and(|re| re.is_match(value))
 }
 
 pub fn number_type(meta: &Metadata, value: &str) -> Type {

@@ -77,9 +77,8 @@ impl Descriptor {
             return false;
         }
 
-        self.national_number
-            .find(value)
-            .map(|m| m.start() == 0)
-            .unwrap_or(false)
+        // PATCH(phonescrub): the pattern is anchored at both ends, so a match is a full
+        // match: `is_match` says so without finding the match's bounds.
+        self.national_number.is_match(value)
     }
 }

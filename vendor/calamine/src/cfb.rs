@@ -93,14 +93,28 @@ impl Cfb {
         // load fat and dif sectors
         debug!("load difat {h:?}");
         let mut sector_id = h.difat_start;
+        // PATCH(phonescrub): a DIFAT chain visits each sector at most once; a longer one
+        // loops, and grew `difat` until memory ran out.
+        let mut visited = 0u32;
         while sector_id < RESERVED_SECTORS {
+            visited += 1;
+            if visited > sectors.maxid.saturating_add(1) {
+                return Err(CfbError::Invalid {
+                    name: "difat chain",
+                    expected: "a chain without loops",
+                    found: visited as u16,
+                });
+            }
             difat.extend(to_u32(sectors.get(sector_id, reader)?));
-            sector_id = difat.pop().unwrap(); //TODO: check if in infinite loop
+            // PATCH(phonescrub): no unwrap (a sector always adds entries, but never panic).
+            sector_id = difat.pop().ok_or(CfbError::EmptyRootDir)?;
         }
 
         // load the FATs
         debug!("load fat (len {})", h.fat_len);
-        let mut fats = Vec::with_capacity(h.fat_len);
+        // PATCH(phonescrub): capacity bounded by the file: fat_len comes from the header
+        // and asked for up to 16 GiB at once.
+        let mut fats = Vec::with_capacity(h.fat_len.min(maxid as usize + 1));
         for id in difat.into_iter().filter(|id| *id < DIFSECT) {
             fats.extend(to_u32(sectors.get(id, reader)?));
         }
@@ -109,8 +123,9 @@ impl Cfb {
         debug!("load directories");
         // we want to read the full chain, so pass no size restriction
         let dirs = sectors.get_chain(h.dir_start, &fats, reader, usize::MAX)?;
+        // PATCH(phonescrub): whole 128-byte entries only (a short last chunk panicked).
         let dirs = dirs
-            .chunks(128)
+            .chunks_exact(128)
             .map(|c| Directory::from_slice(c, h.sector_size))
             .collect::<Vec<_>>();
 
@@ -126,7 +141,8 @@ impl Cfb {
                 h.mini_fat_start,
                 &fats,
                 reader,
-                h.mini_fat_len * h.sector_size as usize,
+                // PATCH(phonescrub): saturating: a huge count overflowed usize (wasm32).
+                h.mini_fat_len.saturating_mul(h.sector_size as usize),
             )?;
             let minifat = to_u32(&minifat).collect();
             (minifat, ministream)
@@ -230,7 +246,10 @@ impl Header {
         let difat_start = read_u32(&buf[68..72]);
         let difat_len = read_usize(&buf[62..76]);
 
-        let mut difat = Vec::with_capacity(difat_len);
+        // PATCH(phonescrub): the header's DIFAT count (read from the wrong offset, 62, too)
+        // asked for up to 16 GiB at once; the header holds 109 entries, more come later.
+        let _ = difat_len;
+        let mut difat = Vec::with_capacity(109);
         difat.extend(to_u32(&buf[76..512]));
 
         Ok((
@@ -276,7 +295,11 @@ impl Sectors {
             while len < end {
                 let read = r.read(&mut self.data[len..end])?;
                 if read == 0 {
-                    return Ok(&self.data[start..len]);
+                    // PATCH(phonescrub): a sector cut short by the end of the file is
+                    // read as zeros. It was returned short (`start..len`), which panicked
+                    // later (`to_u32` asserts whole u32s) or at once (`start > len` when
+                    // an earlier sector already ended the file).
+                    break;
                 }
                 len += read;
             }
@@ -292,7 +315,19 @@ impl Sectors {
         len: usize,
     ) -> Result<Vec<u8>, CfbError> {
         let mut chain = Vec::new();
+        // PATCH(phonescrub): a chain visits each sector at most once (a longer one loops:
+        // with `len` unbounded it grew until memory ran out), and a sector id past the
+        // FAT is an error, not an index panic.
+        let mut visited = 0u32;
         while sector_id != ENDOFCHAIN {
+            visited += 1;
+            if visited > self.maxid.saturating_add(1) {
+                return Err(CfbError::Invalid {
+                    name: "sector chain",
+                    expected: "a chain without loops",
+                    found: visited as u16,
+                });
+            }
             let sector = self.get(sector_id, r)?;
             let remaining = len - chain.len();
             let to_copy = sector.len().min(remaining);
@@ -300,7 +335,9 @@ impl Sectors {
             if chain.len() >= len {
                 break;
             }
-            sector_id = fats[sector_id as usize];
+            sector_id = *fats
+                .get(sector_id as usize)
+                .ok_or(CfbError::SectorBeyondEof(sector_id))?;
         }
         Ok(chain)
     }
@@ -321,10 +358,12 @@ impl Directory {
             name.truncate(l);
         }
         let start = read_u32(&buf[116..120]);
+        // PATCH(phonescrub): a length past usize (wasm32: 4 GiB) is read as usize::MAX,
+        // bounded later by the chain, instead of panicking.
         let len: usize = if sector_size == SectorSize::Small {
-            read_u32(&buf[120..124]).try_into().unwrap()
+            read_u32(&buf[120..124]).try_into().unwrap_or(usize::MAX)
         } else {
-            read_u64(&buf[120..128]).try_into().unwrap()
+            read_u64(&buf[120..128]).try_into().unwrap_or(usize::MAX)
         };
 
         Directory { start, len, name }

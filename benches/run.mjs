@@ -149,10 +149,18 @@ async function browserRuns(engines) {
       const loadBefore = loadavg()[0];
       const mem = sampler(pid);
       log(`${engine}: scrubbing in Chromium ...`);
-      const run = await page.evaluate(() => window.runBench());
+      const started = Date.now();
+      // A tab that runs out of memory crashes: that is a result too, not the end of the run.
+      const run = await page.evaluate(() => window.runBench()).catch((err) => ({ error: `the tab crashed: ${err.message}`, crashed: true }));
       const peak = mem.stop();
+      const load = [loadBefore, loadavg()[0]];
+      if (run.crashed) {
+        out[engine] = { failed: `${run.error} after ${((Date.now() - started) / 1000).toFixed(0)} s`, peakBytes: peak, baselineBytes: mem.baseline, load };
+        log(`${engine}: ${out[engine].failed}`);
+        continue;
+      }
       if (run.error) throw new Error(`${engine}: ${run.error}\n${errors.join('\n')}`);
-      out[engine] = { ...run, ...ready, peakBytes: peak, baselineBytes: mem.baseline, load: [loadBefore, loadavg()[0]] };
+      out[engine] = { ...run, ...ready, peakBytes: peak, baselineBytes: mem.baseline, load };
       await page.close();
     }
   } finally {
@@ -210,7 +218,7 @@ const rowsRead = (r) => r.report.rowsRead;
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [];
 const header = ['engine', 'time s', 'rows/s', 'MB/s', 'peak memory', 'ready ms', 'code (gzip)', 'x peer rows/s'];
-const peerRate = results.peer ? rowsRead(results.peer) / (results.peer.ms / 1000) : null;
+const peerRate = results.peer && !results.peer.failed ? rowsRead(results.peer) / (results.peer.ms / 1000) : null;
 const label = {
   native: 'phonescrub native (CLI)',
   wasm: 'phonescrub wasm, Chromium worker',
@@ -219,6 +227,10 @@ const label = {
 for (const name of ['native', 'wasm', 'peer']) {
   const r = results[name];
   if (!r) continue;
+  if (r.failed) {
+    lines.push([label[name], 'failed', '', '', `${fmt(r.peakBytes / MiB)} MiB PSS tree`, '', '', '']);
+    continue;
+  }
   const rate = rowsRead(r) / (r.ms / 1000);
   const mem = name === 'native' ? `${fmt(r.peakBytes / MiB)} MiB RSS`
     : `${fmt(r.peakBytes / MiB)} MiB PSS tree${name === 'wasm' ? `, wasm ${fmt(r.wasmMemoryBytes / MiB)} MiB` : ''}`;
@@ -229,7 +241,7 @@ for (const name of ['native', 'wasm', 'peer']) {
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const row = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
 console.log();
-console.log(`make bench: ${fmt(results.native?.report.rowsRead ?? results.wasm?.report.rowsRead ?? results.peer?.report.rowsRead ?? 0)} rows, ${fmt(inputBytes / MB, 1)} MB (${path.relative(ROOT, list)}), policy benches/policy.json, 1 opt-out list`);
+console.log(`make bench: ${fmt(results.native?.report?.rowsRead ?? results.wasm?.report?.rowsRead ?? results.peer?.report?.rowsRead ?? 0)} rows, ${fmt(inputBytes / MB, 1)} MB (${path.relative(ROOT, list)}), policy benches/policy.json, 1 opt-out list`);
 console.log(`machine: ${machine}; load average (1 min) before/after each run: ${Object.entries(results).map(([k, r]) => `${k} ${r.load.map((l) => l.toFixed(2)).join('/')}`).join(', ')}`);
 console.log();
 console.log(row(header));
@@ -237,9 +249,10 @@ console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const l of lines) console.log(row(l));
 console.log();
 if (results.native) console.log(`native: ${fmt(results.native.wallMs)} ms wall for the whole process (engine ${fmt(results.native.ms)} ms), ${fmt(results.native.cpuMs)} ms CPU`);
+for (const name of ['native', 'wasm', 'peer']) if (results[name]?.failed) console.log(`${name}: ${results[name].failed}`);
 for (const name of ['wasm', 'peer']) {
   const r = results[name];
-  if (r) console.log(`${name}: Chromium tree PSS ${fmt(r.baselineBytes / MiB)} MiB before the run, peak ${fmt(r.peakBytes / MiB)} MiB (+${fmt((r.peakBytes - r.baselineBytes) / MiB)}); outputs ${fmt(r.cleanedBytes / MB, 1)} MB cleaned + ${fmt(r.removedBytes / MB, 1)} MB removed`);
+  if (r && !r.failed) console.log(`${name}: Chromium tree PSS ${fmt(r.baselineBytes / MiB)} MiB before the run, peak ${fmt(r.peakBytes / MiB)} MiB (+${fmt((r.peakBytes - r.baselineBytes) / MiB)}); outputs ${fmt(r.cleanedBytes / MB, 1)} MB cleaned + ${fmt(r.removedBytes / MB, 1)} MB removed`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -249,11 +262,11 @@ const counts = (r) => {
   return `kept ${r.report.rowsKept}, removed ${r.report.rowsRemoved}; ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`;
 };
 console.log();
-for (const name of ['native', 'wasm', 'peer']) if (results[name]) console.log(`${name.padEnd(6)} ${counts(results[name])}`);
-if (results.native && results.wasm) {
+for (const name of ['native', 'wasm', 'peer']) if (results[name] && !results[name].failed) console.log(`${name.padEnd(6)} ${counts(results[name])}`);
+if (results.native && results.wasm && !results.wasm.failed) {
   console.log(`wasm vs native: ${counts(results.native) === counts(results.wasm) ? 'identical counts' : 'COUNTS DIFFER'}`);
 }
-if (results.native && results.peer) {
+if (results.native && results.peer && !results.peer.failed) {
   const ours = await sampledNative(results.native.files, 1000);
   let same = 0;
   const differ = [];

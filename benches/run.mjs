@@ -11,6 +11,9 @@
 //
 //   node benches/run.mjs [--rows N | --bytes SIZE] [--only native,wasm,peer] [--keep]
 //
+// --keep keeps the native outputs in target/bench/native/; PHONESCRUB_BIN=path runs another
+// CLI build (an older commit's, say) as the native engine.
+//
 // The list (and its opt-out list) is generated once per size into target/bench/ and reused.
 
 import { spawn, spawnSync } from 'node:child_process';

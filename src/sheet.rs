@@ -155,8 +155,35 @@ fn read_workbook(_bytes: Vec<u8>, format: SheetFormat, _sheet: Option<&str>) -> 
     )))
 }
 
+/// Reads a workbook with calamine, containing a panic. calamine's .xls (BIFF) record
+/// reader slices past the end of damaged records in many places (the fuzzer finds one
+/// after another; its compound-file layer and byte readers are patched, see
+/// vendor/calamine/PATCHES.md). Natively the panic is caught here and becomes an input
+/// error; in the browser (`panic = "abort"`) the worker reports the trap as a damaged
+/// spreadsheet and starts a fresh engine (www/worker.js).
 #[cfg(feature = "sheets")]
 fn read_workbook(bytes: Vec<u8>, format: SheetFormat, sheet: Option<&str>) -> Result<SheetData> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook_unguarded(bytes, format, sheet)
+    }))
+    .unwrap_or_else(|_| Err(damaged(format)))
+}
+
+/// The error for a workbook calamine could not read without panicking.
+#[cfg(feature = "sheets")]
+fn damaged(format: SheetFormat) -> Error {
+    Error::input(format!(
+        "this .{} file is damaged: its reader stopped at a record it cannot read. Open it in Excel or LibreOffice and save it again as .xlsx or CSV",
+        format.name()
+    ))
+}
+
+#[cfg(feature = "sheets")]
+fn read_workbook_unguarded(
+    bytes: Vec<u8>,
+    format: SheetFormat,
+    sheet: Option<&str>,
+) -> Result<SheetData> {
     let unreadable = |e: &dyn std::fmt::Display| {
         Error::input(format!("cannot read the .{} file: {e}", format.name()))
     };

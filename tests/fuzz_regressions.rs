@@ -34,6 +34,9 @@ fn install_panic_counter() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
+            if checks::contained_panic(info) {
+                return;
+            }
             PANICS.with(|p| p.set(p.get() + 1));
             FIRST_PANIC.with(|f| {
                 f.borrow_mut().get_or_insert_with(|| info.to_string());

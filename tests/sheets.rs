@@ -286,3 +286,22 @@ fn a_workbook_works_as_an_opt_out_list_with_its_numbers_recovered() {
     assert_eq!(text(&cleaned), "phone\n+447911123456\n");
     assert_eq!(report.reasons.get("opted_out").copied(), Some(3));
 }
+
+#[test]
+fn a_damaged_xls_is_an_input_error_not_a_panic() {
+    // Made by the fuzzer: calamine's .xls record reader panics on it (vendor/calamine/
+    // PATCHES.md); the engine contains that and names the file as damaged.
+    let damaged = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/e2e/fixtures/damaged.xls"
+    ))
+    .unwrap();
+    let err = scrub(contacts_policy(), &damaged, None)
+        .err()
+        .expect("a damaged .xls is refused");
+    assert!(
+        err.to_string().contains("this .xls file is damaged"),
+        "{err}"
+    );
+    assert!(profile_sheet(&damaged[..], 10, None, None, None).is_err());
+}

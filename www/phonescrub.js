@@ -255,9 +255,14 @@ export class Scrubber {
       return;
     }
     if (message.type === 'error' && message.error?.kind === 'crash') {
-      const { message: text, rows } = message.error;
+      const { message: text, rows, damagedInput } = message.error;
       this.#replaceWorker(worker, (j) =>
-        j.reject(new ScrubError(`${capitalise(text)}. It has been restarted.`, { kind: 'crash', rows })),
+        j.reject(
+          damagedInput
+            ? // A damaged .xls trapped the spreadsheet reader: the file's fault, said as such.
+              new ScrubError(text, { kind: 'input' })
+            : new ScrubError(`${capitalise(text)}. It has been restarted.`, { kind: 'crash', rows }),
+        ),
       );
       return;
     }

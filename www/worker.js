@@ -59,7 +59,7 @@ async function run(message) {
       reply(id, 'result', { result: { engineVersion: engine.engineVersion() } });
       return;
     case 'profile':
-      reply(id, 'result', { result: await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0)) });
+      reply(id, 'result', { result: await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0, message.input)) });
       return;
     case 'scrub':
       // A passphrase or .xlsx output: the full engine at once, before the opt-outs are read.
@@ -132,7 +132,7 @@ function runScrub({ id, input, policy, optOuts = [], options = {} }, engine) {
       reply(id, 'progress', { phase: p.phase, twoPasses: p.twoPasses, rows: p.rows, bytes: p.bytes, fraction });
     },
   };
-  const report = guard(() => engine.scrub(input, policy, optOuts, sinks, options), () => rows);
+  const report = guard(() => engine.scrub(input, policy, optOuts, sinks, options), () => rows, input);
   const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
     cleaned: new Blob(cleaned, { type }),
@@ -146,17 +146,44 @@ function runScrub({ id, input, policy, optOuts = [], options = {} }, engine) {
  * @template T
  * @param {() => T} call
  * @param {() => number} rowsSoFar
+ * @param {unknown} input  the job's input, to tell a damaged .xls from an engine bug
  * @returns {T}
  */
-function guard(call, rowsSoFar) {
+function guard(call, rowsSoFar, input) {
   try {
     return call();
   } catch (err) {
     if (err instanceof WebAssembly.RuntimeError) {
       crashed = true;
+      // calamine's .xls record reader can panic on a damaged file (src/sheet.rs says
+      // why); in wasm that is a trap before the first row. Say what it is: the file, not
+      // the engine, and the fresh engine that takes over reads any other file.
+      if (rowsSoFar() === 0 && isOldExcel(input)) {
+        // Still a crash to the API (this instance is dead and must be replaced), marked
+        // so that the caller sees an input error.
+        throw Object.assign(
+          new Error('this .xls file is damaged: its reader stopped at a record it cannot read. Open it in Excel or LibreOffice and save it again as .xlsx or CSV'),
+          { kind: 'crash', rows: 0, damagedInput: true },
+        );
+      }
       throw crash(err.message, rowsSoFar());
     }
     throw err;
+  }
+}
+
+/**
+ * True when the input starts like an .xls file (an OLE2 compound file).
+ * @param {unknown} input
+ */
+function isOldExcel(input) {
+  try {
+    const head = input instanceof Blob
+      ? new Uint8Array(new FileReaderSync().readAsArrayBuffer(input.slice(0, 8)))
+      : input instanceof Uint8Array ? input.subarray(0, 8) : new Uint8Array(0);
+    return [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1].every((b, i) => head[i] === b);
+  } catch {
+    return false;
   }
 }
 
@@ -180,6 +207,7 @@ function describe(err, rows) {
     kind: err?.kind ?? (err instanceof TypeError ? 'usage' : 'io'),
     line: typeof err?.line === 'number' ? err.line : undefined,
     rows: typeof err?.rows === 'number' ? err.rows : rows,
+    ...(err?.damagedInput ? { damagedInput: true } : {}),
   };
 }
 

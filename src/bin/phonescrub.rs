@@ -100,6 +100,18 @@ mod cli {
     }
 
     pub fn main() -> ExitCode {
+        // A damaged .xls can make calamine's record reader panic; the engine catches it and
+        // says the file is damaged (phonescrub::sheet), so the panic's own message would
+        // only be noise. Every other panic is reported as usual.
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_xls_reader = info
+                .location()
+                .is_some_and(|l| l.file().replace('\\', "/").ends_with("calamine/src/xls.rs"));
+            if !in_xls_reader {
+                report(info);
+            }
+        }));
         let cli = Cli::parse();
         let result: Result<(), Error> = match cli.command {
             Command::Profile {

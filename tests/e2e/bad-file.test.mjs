@@ -51,6 +51,13 @@ test('a PDF named list.csv shows the engine error, then a good file still scrubs
   await page.locator('#file-error', { hasText: 'empty.csv' }).waitFor();
   assert.match(await error.innerText(), /the file is empty/i);
 
+  // A damaged .xls (made by the fuzzer) traps calamine's record reader in the engine: the
+  // page names the file as damaged, not the engine as broken, and a fresh engine takes over.
+  await chooseList(page, path.join(FIXTURES, 'damaged.xls'));
+  await page.locator('#file-error', { hasText: 'damaged.xls' }).waitFor();
+  assert.match(await error.innerText(), /this \.xls file is damaged/i);
+  assert.match(await error.innerText(), /save it again as \.xlsx or CSV/);
+
   // The page is still usable: the next, good file profiles and scrubs.
   await chooseList(page, path.join(FIXTURES, 'contacts.csv'));
   await page.locator('#step-review').waitFor();

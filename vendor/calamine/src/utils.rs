@@ -30,39 +30,52 @@ pub fn to_u32(s: &[u8]) -> impl ExactSizeIterator<Item = u32> + '_ {
         .map(|data| u32::from_le_bytes([data[0], data[1], data[2], data[3]]))
 }
 
+// PATCH(phonescrub): the readers below are total. They sliced `s[..N]` and panicked when
+// a damaged record was shorter than the field (the fuzzer's second .xls crash, a short SST
+// record in `read_rich_extended_string`); missing bytes now read as zeros, as past the end
+// of a short sector (cfb.rs).
+#[inline]
+fn le<const N: usize>(s: &[u8]) -> [u8; N] {
+    let mut b = [0u8; N];
+    let n = s.len().min(N);
+    b[..n].copy_from_slice(&s[..n]);
+    b
+}
+
 #[inline]
 pub fn read_u32(s: &[u8]) -> u32 {
-    u32::from_le_bytes(s[..4].try_into().unwrap())
+    u32::from_le_bytes(le(s))
 }
 
 #[inline]
 pub fn read_i32(s: &[u8]) -> i32 {
-    i32::from_le_bytes(s[..4].try_into().unwrap())
+    i32::from_le_bytes(le(s))
 }
 
 #[inline]
 pub fn read_u16(s: &[u8]) -> u16 {
-    u16::from_le_bytes(s[..2].try_into().unwrap())
+    u16::from_le_bytes(le(s))
 }
 
 #[inline]
 pub fn read_i16(s: &[u8]) -> i16 {
-    i16::from_le_bytes(s[..2].try_into().unwrap())
+    i16::from_le_bytes(le(s))
 }
 
 #[inline]
 pub fn read_u64(s: &[u8]) -> u64 {
-    u64::from_le_bytes(s[..8].try_into().unwrap())
+    u64::from_le_bytes(le(s))
 }
 
 #[inline]
 pub fn read_usize(s: &[u8]) -> usize {
-    read_u32(s).try_into().unwrap()
+    // PATCH(phonescrub): a u32 past usize (never, on 32- and 64-bit targets) saturates.
+    read_u32(s).try_into().unwrap_or(usize::MAX)
 }
 
 #[inline]
 pub fn read_f64(s: &[u8]) -> f64 {
-    f64::from_le_bytes(s[..8].try_into().unwrap())
+    f64::from_le_bytes(le(s))
 }
 
 /// Push literal column into a String buffer

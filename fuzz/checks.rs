@@ -17,15 +17,12 @@
 
 #![allow(dead_code)]
 
-/// True for a panic that phonescrub contains by design rather than prevents: one inside
-/// calamine's .xls (BIFF) record reader, caught by `sheet::read_workbook` natively and
-/// reported as a damaged spreadsheet by the worker in the browser (a page test drops such
-/// a file). The fuzzers and the replay test count every other panic. Panics in calamine's
-/// compound-file layer (`cfb.rs`) and byte readers (`utils.rs`) still count: those are
-/// patched (vendor/calamine/PATCHES.md).
+/// True for a panic that phonescrub contains by design rather than prevents
+/// ([`phonescrub::sheet::is_contained_panic`]: calamine's .xls record reader; a page test
+/// drops such a file). The fuzzers and the replay test count every other panic, calamine's
+/// patched compound-file layer and byte readers included (vendor/calamine/PATCHES.md).
 pub fn contained_panic(info: &std::panic::PanicHookInfo<'_>) -> bool {
-    info.location()
-        .is_some_and(|l| l.file().replace('\\', "/").ends_with("calamine/src/xls.rs"))
+    phonescrub::sheet::is_contained_panic(info)
 }
 
 /// For the cargo-fuzz targets: wraps libFuzzer's panic hook (which aborts, so that a panic

@@ -308,28 +308,34 @@ mod tests {
         assert_eq!(n.key(), 441212941091);
     }
 
+    /// A region's general descriptor and one per number type it has.
+    fn number_descriptors(
+        meta: &phonenumber::metadata::Metadata,
+    ) -> impl Iterator<Item = &phonenumber::metadata::Descriptor> {
+        let d = meta.descriptors();
+        [
+            Some(d.general()),
+            d.fixed_line(),
+            d.mobile(),
+            d.toll_free(),
+            d.premium_rate(),
+            d.shared_cost(),
+            d.personal_number(),
+            d.voip(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     #[test]
     fn every_metadata_pattern_compiles() {
         // The patched crate compiles patterns on first use; make every one of them be used.
         let mut descriptors = 0;
         for meta in DATABASE.iter() {
-            let d = meta.descriptors();
-            for desc in [
-                Some(d.general()),
-                d.fixed_line(),
-                d.mobile(),
-                d.toll_free(),
-                d.premium_rate(),
-                d.shared_cost(),
-                d.personal_number(),
-                d.voip(),
-                d.pager(),
-                d.uan(),
-                d.voicemail(),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for desc in number_descriptors(meta) {
                 desc.is_match("0");
                 descriptors += 1;
             }
@@ -362,23 +368,7 @@ mod tests {
         let mut cases = 0usize;
         let mut valid = 0usize;
         for meta in DATABASE.iter() {
-            let d = meta.descriptors();
-            let examples = [
-                Some(d.general()),
-                d.fixed_line(),
-                d.mobile(),
-                d.toll_free(),
-                d.premium_rate(),
-                d.shared_cost(),
-                d.personal_number(),
-                d.voip(),
-                d.pager(),
-                d.uan(),
-                d.voicemail(),
-            ]
-            .into_iter()
-            .flatten()
-            .filter_map(|desc| desc.example());
+            let examples = number_descriptors(meta).filter_map(|desc| desc.example());
             let region = Id::from_str(meta.id()).ok();
             for example in examples {
                 let mut variants = vec![example.to_string()];

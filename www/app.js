@@ -663,6 +663,18 @@ function checkedRadio(name, fallback) {
 }
 
 /**
+ * Ticks the radio button of group `name` whose value is `value`.
+ * @param {string} name
+ * @param {string} value
+ */
+function checkRadio(name, value) {
+  for (const radio of el.rulesForm.querySelectorAll(`input[name=${name}]`)) {
+    const input = /** @type {HTMLInputElement} */ (radio);
+    input.checked = input.value === value;
+  }
+}
+
+/**
  * A column as the policy names it: by header when that is unambiguous (so the report
  * and the remembered policy read well), by index otherwise.
  * @param {number} index
@@ -717,17 +729,11 @@ function applyRules(rules) {
   el.dedupe.checked = rules.dedupe;
   el.keepInvalid.checked = rules.keepInvalid;
   el.phoneFormat.value = rules.phoneFormat;
-  for (const radio of el.rulesForm.querySelectorAll('input[name=mode]')) {
-    const input = /** @type {HTMLInputElement} */ (radio);
-    input.checked = input.value === rules.mode;
-  }
+  checkRadio('mode', rules.mode);
   el.formulaSafe.checked = rules.formulaSafe;
   el.bom.checked = rules.bom;
   el.hashTarget.value = rules.hashTarget;
-  for (const radio of el.rulesForm.querySelectorAll('input[name=hash-column]')) {
-    const input = /** @type {HTMLInputElement} */ (radio);
-    input.checked = input.value === rules.hashColumn;
-  }
+  checkRadio('hash-column', rules.hashColumn);
   el.hashKeyed.checked = rules.hashKeyed;
   el.encrypt.checked = rules.encrypt;
   el.outputFormat.value = rules.outputFormat;

@@ -105,10 +105,7 @@ mod cli {
         // only be noise. Every other panic is reported as usual.
         let report = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let in_xls_reader = info
-                .location()
-                .is_some_and(|l| l.file().replace('\\', "/").ends_with("calamine/src/xls.rs"));
-            if !in_xls_reader {
+            if !phonescrub::sheet::is_contained_panic(info) {
                 report(info);
             }
         }));

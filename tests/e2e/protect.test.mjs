@@ -140,6 +140,7 @@ test('keyed hash for a partner + encrypted downloads: rage opens them; key and p
   await chooseList(page, path.join(FIXTURES, 'contacts.csv'));
   await page.locator('#step-review').waitFor();
   assert.equal(await page.inputValue('#hash-target'), 'meta');
+  assert.equal(await page.isChecked('input[name=hash-column][value=add]'), true);
   assert.equal(await page.isChecked('#hash-keyed'), true);
   assert.equal(await page.isChecked('#encrypt'), true);
   assert.equal(await page.inputValue('#hash-key'), '');

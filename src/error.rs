@@ -84,6 +84,18 @@ impl Error {
         }
     }
 
+    /// The same error with its line moved down by `lines`: a part of a file read on its
+    /// own counts lines from its start.
+    pub(crate) fn shifted(self, lines: u64) -> Error {
+        match *self.0 {
+            ErrorKind::Input {
+                line: Some(line),
+                message,
+            } => Error::input_at(line + lines, message),
+            other => Error(Box::new(other)),
+        }
+    }
+
     /// True when the error is the policy's fault rather than the input's.
     pub fn is_policy(&self) -> bool {
         matches!(&*self.0, ErrorKind::Policy(_))

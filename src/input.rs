@@ -137,6 +137,25 @@ impl Source<'_> {
         }
     }
 
+    /// Line ends the reader has passed or buffered: once the reader is exhausted, the
+    /// line ends in the whole input.
+    pub(crate) fn lines_seen(&self) -> u64 {
+        let index = self.lines.borrow();
+        index.passed + index.ends.len() as u64
+    }
+
+    /// Where the data rows start in the raw file, once the header has been read: the byte
+    /// after the header's line end (both bytes of a CRLF), counting a UTF-8 BOM. `None`
+    /// for a transcoded or spreadsheet input, whose offsets are not the file's.
+    pub(crate) fn data_start(&mut self) -> Option<u64> {
+        if self.sheet.is_some() || self.sniffed.encoding != "UTF-8" {
+            return None;
+        }
+        let end = self.reader.position().byte();
+        let bom = if self.sniffed.bom { 3 } else { 0 };
+        Some(end + bom)
+    }
+
     /// True when the input is a spreadsheet (its rows passed through as CSV records).
     pub fn from_sheet(&self) -> bool {
         self.sheet.is_some()
@@ -273,6 +292,62 @@ pub fn open_sheet<'a, R: Read + 'a>(
         lines,
         sheet: None,
     })
+}
+
+/// Ends a part that is not the file's last (see [`open_part`]): after a part that ends
+/// between records it reads as one record holding just this field; after a part that
+/// ends inside a quoted field it is swallowed by that field.
+pub(crate) const PART_SENTINEL: &[u8] = b"\0phonescrub:end-of-part\0";
+
+/// Opens one part of a UTF-8 file cut at a line start for parallel work: no sniffing,
+/// no header, no hashing; [`Source::line_of`] counts lines from the part's start. A part
+/// that is not the file's last gets [`PART_SENTINEL`] appended, so the reader can tell
+/// whether the cut fell between records.
+pub(crate) fn open_part<'a, R: Read + 'a>(part: R, sniffed: &Sniffed, last: bool) -> Source<'a> {
+    let state = Rc::new(RefCell::new(TapState {
+        unhashed: true,
+        ..TapState::default()
+    }));
+    let tail: &'static [u8] = if last { b"" } else { PART_SENTINEL };
+    let tap = Tap {
+        inner: part.chain(tail),
+        state: Rc::clone(&state),
+    };
+    let lines = Rc::new(RefCell::new(LineIndex::default()));
+    let stream: Box<dyn Read + 'a> = Box::new(LineGuard {
+        inner: tap,
+        index: Rc::clone(&lines),
+        offset: 0,
+        after_cr: false,
+        line_bytes: 0,
+    });
+    let reader = csv::ReaderBuilder::new()
+        .delimiter(sniffed.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(64 * 1024)
+        .from_reader(stream);
+    Source {
+        sniffed: sniffed.clone(),
+        reader,
+        tap: state,
+        lines,
+        sheet: None,
+    }
+}
+
+/// Line ends (LF, CRLF or a lone CR) in `bytes`, which must not end between the CR and
+/// LF of a CRLF.
+pub(crate) fn count_line_ends(bytes: &[u8]) -> u64 {
+    let mut count = 0;
+    let mut after_cr = false;
+    for &b in bytes {
+        if b == b'\r' || (b == b'\n' && !after_cr) {
+            count += 1;
+        }
+        after_cr = b == b'\r';
+    }
+    count
 }
 
 /// Counts the bytes read through it.

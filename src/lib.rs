@@ -32,6 +32,7 @@
 mod error;
 mod input;
 mod output;
+pub mod parallel;
 pub mod phone;
 mod policy;
 mod profile;

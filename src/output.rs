@@ -14,11 +14,16 @@ pub struct CsvOut<W: Write> {
 impl<W: Write> CsvOut<W> {
     /// A comma-separated writer. With `formula_safe`, every field is quoted and cells
     /// that a spreadsheet would run as a formula get a leading `'` (see [`neutralise`]).
-    pub fn new(mut inner: W, formula_safe: bool, bom: bool) -> Result<CsvOut<W>> {
+    pub fn new(inner: W, formula_safe: bool, bom: bool) -> Result<CsvOut<W>> {
+        CsvOut::build(inner, formula_safe, bom, false)
+    }
+
+    fn build(mut inner: W, formula_safe: bool, bom: bool, flexible: bool) -> Result<CsvOut<W>> {
         if bom {
             inner.write_all(b"\xef\xbb\xbf")?;
         }
         let writer = csv::WriterBuilder::new()
+            .flexible(flexible)
             .quote_style(if formula_safe {
                 csv::QuoteStyle::Always
             } else {
@@ -53,6 +58,41 @@ impl<W: Write> CsvOut<W> {
         self.writer
             .into_inner()
             .map_err(|e| crate::error::Error::from(e.into_error()))
+    }
+}
+
+/// Where [`CsvOut`] writes one row at a time for [`CsvOut::take_row_into`].
+#[derive(Clone, Default)]
+pub(crate) struct RowBuf(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for RowBuf {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CsvOut<RowBuf> {
+    /// A writer of single rows (see [`CsvOut::take_row_into`]).
+    pub(crate) fn rows(formula_safe: bool) -> Result<(CsvOut<RowBuf>, RowBuf)> {
+        let buf = RowBuf::default();
+        // Flexible: a hashed row's two forms differ in length (see `scrub::RowEval`).
+        Ok((CsvOut::build(buf.clone(), formula_safe, false, true)?, buf))
+    }
+
+    /// Moves the row just ended (by [`CsvOut::end_row`]) from `buf` to `out`, without
+    /// its line end.
+    pub(crate) fn take_row_into(&mut self, buf: &RowBuf, out: &mut Vec<u8>) -> Result<()> {
+        self.writer.flush()?;
+        let mut written = buf.0.borrow_mut();
+        debug_assert_eq!(written.last(), Some(&b'\n'));
+        out.extend_from_slice(&written[..written.len().saturating_sub(1)]);
+        written.clear();
+        Ok(())
     }
 }
 

@@ -14,14 +14,14 @@ use time::Date;
 
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
-use crate::output::CsvOut;
+use crate::output::{CsvOut, RowBuf};
 use crate::phone;
 use crate::policy::{DateOrder, InvalidNumbers, Mode, OutputFormat, PhoneFormat, Policy};
 use crate::protect::{HashColumn, Hasher};
 use crate::report::Report;
-use crate::rules::consent::Consent;
+use crate::rules::consent::{Consent, ValueTally};
 use crate::rules::dedupe::Dedupe;
-use crate::rules::suppression::{OptOutList, Suppression};
+use crate::rules::suppression::{OptOut, OptOutList, Suppression};
 use crate::rules::{dates, retention, Reason, Reasons};
 use crate::sheet::{self, PhoneCell};
 
@@ -54,7 +54,7 @@ pub struct Progress {
 
 /// A configured scrub: a policy, the date ages are measured against, and opt-out lists.
 pub struct Scrubber {
-    policy: Policy,
+    pub(crate) policy: Policy,
     today: Date,
     region: Option<Id>,
     date_order: DateOrder,
@@ -64,7 +64,7 @@ pub struct Scrubber {
 }
 
 /// Column positions resolved against one file's header.
-struct Plan {
+pub(crate) struct Plan {
     headers: Vec<String>,
     phone: usize,
     region: Option<usize>,
@@ -113,6 +113,10 @@ impl Plan {
             retention,
             keep,
         })
+    }
+
+    pub(crate) fn headers(&self) -> &[String] {
+        &self.headers
     }
 
     fn width(&self) -> usize {
@@ -251,7 +255,7 @@ impl Scrubber {
         self.scrub(open()?, cleaned, removed, progress)
     }
 
-    fn open_source<'a, R: Read + 'a>(&self, input: R) -> Result<(Source<'a>, Plan)> {
+    pub(crate) fn open_source<'a, R: Read + 'a>(&self, input: R) -> Result<(Source<'a>, Plan)> {
         let mut source = input::open_sheet(
             input,
             self.policy.delimiter.map(|d| d as u8),
@@ -268,6 +272,11 @@ impl Scrubber {
         Ok((source, plan))
     }
 
+    /// The column plan for a file with these headers.
+    pub(crate) fn plan(&self, headers: Vec<String>) -> Result<Plan> {
+        Plan::new(&self.policy, headers)
+    }
+
     fn row_region(
         &self,
         record: &csv::ByteRecord,
@@ -280,47 +289,35 @@ impl Scrubber {
             .or(self.region)
     }
 
+    /// The first read when consent is checked: every number some row refuses.
     fn scan<R: Read>(&mut self, input: R, progress: &mut dyn FnMut(Progress)) -> Result<()> {
-        let Some(rule) = &self.policy.consent else {
+        if self.policy.consent.is_none() {
             return Ok(());
-        };
-        let consent = Consent::new(rule);
+        }
         let (mut source, plan) = self.open_source(input)?;
         // The report's digest comes from the second read; hashing this one is wasted work.
         source.stop_hashing();
-        let consent_col = plan.consent.expect("consent column resolved with the rule");
-        let mut regions = RegionCache::default();
-        let mut record = csv::ByteRecord::new();
-        let mut rows = 0u64;
-        while source.reader.read_byte_record(&mut record)? {
-            rows += 1;
-            input::check_record(&record, source.line_of(&record))?;
-            if rows % PROGRESS_EVERY_ROWS == 0 {
-                progress(Progress {
-                    phase: Phase::Scan,
-                    two_passes: true,
-                    rows,
-                    bytes: source.bytes_read(),
-                });
-            }
-            if record.len() != plan.width() || consent.is_granted(&text(&record, consent_col)) {
-                continue;
-            }
-            let region = self.row_region(&record, &plan, &mut regions);
-            let cell = text(&record, plan.phone);
-            if let PhoneCell::Valid(n) = sheet::read_phone(&cell, region, source.from_sheet()) {
-                self.suppression.note_refusal(n.key());
-            }
-        }
-        progress(Progress {
-            phase: Phase::Scan,
-            two_passes: true,
-            rows,
-            bytes: source.bytes_read(),
-        });
-        Ok(())
+        let mut part = ScanPart::default();
+        let result = {
+            let mut rows = ScanRows {
+                eval: ScanEval::new(self, &plan, source.from_sheet()),
+                part: &mut part,
+                progress,
+            };
+            read_rows(&mut source, true, &mut rows)
+        };
+        self.note_refusals(&part);
+        result.map(|_| ())
     }
 
+    /// Adds the refusals a scan (of the whole list or of one part) found.
+    pub(crate) fn note_refusals(&mut self, part: &ScanPart) {
+        for &key in &part.refusals {
+            self.suppression.note_refusal(key);
+        }
+    }
+
+    /// The read that decides and writes each row.
     fn scrub<'w, R: Read>(
         &mut self,
         input: R,
@@ -328,16 +325,42 @@ impl Scrubber {
         removed: &'w mut dyn Write,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report> {
-        let two_passes = self.needs_two_passes();
         let (mut source, plan) = self.open_source(input)?;
+        let mut merger = self.merger(&plan, cleaned, removed)?;
+        let mut part = ScrubPart {
+            matched: vec![0; self.suppression.lists().len()],
+            ..ScrubPart::default()
+        };
+        let result = {
+            let mut rows = ScrubRows {
+                eval: RowEval::new(self, &plan, source.from_sheet())?,
+                part: &mut part,
+                merger: &mut merger,
+                progress,
+            };
+            read_rows(&mut source, true, &mut rows)
+        };
+        // Rows read before an error are written, as they would be row by row.
+        merger.merge(&part, 0)?;
+        result?;
+        let sha = source.sha256_hex();
+        self.finish_scrub(&plan, &source.sniffed, merger, source.bytes_read(), sha)
+    }
+
+    /// Writes both outputs' header rows and returns the merger that writes their rows.
+    pub(crate) fn merger<'w>(
+        &self,
+        plan: &Plan,
+        cleaned: &'w mut dyn Write,
+        removed: &'w mut dyn Write,
+    ) -> Result<Merger<'w>> {
         let out = &self.policy.output;
         let flag = self.policy.mode == Mode::Flag;
-        let keep_invalid = self.policy.invalid_numbers == InvalidNumbers::Keep;
         let hashing = self.hasher()?;
         // An .xlsx output stores every cell as text: no formula quoting, no BOM.
         let csv = out.format == OutputFormat::Csv;
-        let mut clean_out = CsvOut::new(cleaned, csv && out.formula_safe, csv && out.bom)?;
-        let mut removed_out = CsvOut::new(removed, csv && out.formula_safe, csv && out.bom)?;
+        let mut clean_out = CsvOut::new(&mut *cleaned, csv && out.formula_safe, csv && out.bom)?;
+        let mut removed_out = CsvOut::new(&mut *removed, csv && out.formula_safe, csv && out.bom)?;
         for &i in &plan.keep {
             clean_out.field(plan.headers[i].as_bytes())?;
             removed_out.field(plan.headers[i].as_bytes())?;
@@ -352,142 +375,43 @@ impl Scrubber {
         removed_out.field(b"reasons")?;
         clean_out.end_row()?;
         removed_out.end_row()?;
+        clean_out.finish()?;
+        removed_out.finish()?;
+        Ok(Merger {
+            cleaned,
+            removed,
+            flag,
+            dedupe_on: self.policy.dedupe,
+            quote: csv && out.formula_safe,
+            dedupe: Dedupe::default(),
+            counts: Report::reason_counts(),
+            consent: self.policy.consent.as_ref().map(Consent::new),
+            matched: vec![0; self.suppression.lists().len()],
+            rows_read: 0,
+            rows_kept: 0,
+            rows_removed: 0,
+            rows_flagged: 0,
+            invalid_kept: 0,
+        })
+    }
 
-        let mut consent = self.policy.consent.as_ref().map(Consent::new);
-        let mut dedupe = Dedupe::default();
-        let mut regions = RegionCache::default();
-        let mut counts = Report::reason_counts();
-        let (mut rows_read, mut rows_kept, mut rows_removed, mut rows_flagged, mut invalid_kept) =
-            (0u64, 0u64, 0u64, 0u64, 0u64);
-        let mut record = csv::ByteRecord::new();
-        while source.reader.read_byte_record(&mut record)? {
-            rows_read += 1;
-            if rows_read % PROGRESS_EVERY_ROWS == 0 {
-                progress(Progress {
-                    phase: Phase::Scrub,
-                    two_passes,
-                    rows: rows_read,
-                    bytes: source.bytes_read(),
-                });
-            }
-            let line = source.line_of(&record);
-            input::check_record(&record, line)?;
-            let mut reasons = Reasons::default();
-            let mut number = None;
-            if record.len() != plan.width() {
-                reasons.insert(Reason::MalformedRow);
-            } else {
-                let region = self.row_region(&record, &plan, &mut regions);
-                let cell = text(&record, plan.phone);
-                match sheet::read_phone(&cell, region, source.from_sheet()) {
-                    PhoneCell::Valid(n) => number = Some(n),
-                    _ if keep_invalid => invalid_kept += 1,
-                    PhoneCell::Missing => reasons.insert(Reason::MissingNumber),
-                    PhoneCell::Invalid => reasons.insert(Reason::InvalidNumber),
-                    PhoneCell::Mangled => reasons.insert(Reason::MangledNumber),
-                }
-                let mut refuses = false;
-                if let (Some(rule), Some(col)) = (consent.as_mut(), plan.consent) {
-                    let cell = text(&record, col);
-                    rule.record_value(&cell);
-                    if !rule.is_granted(&cell) {
-                        refuses = true;
-                        reasons.insert(Reason::NoConsent);
-                    }
-                    let date = plan.consent_date.map(|c| text(&record, c));
-                    if rule.is_expired(date.as_deref(), self.today, self.date_order) {
-                        reasons.insert(Reason::ConsentExpired);
-                    }
-                }
-                if let Some(n) = &number {
-                    if self.suppression.is_opted_out(n.key(), refuses) {
-                        reasons.insert(Reason::OptedOut);
-                    }
-                }
-                if let (Some(rule), Some(col)) = (&self.policy.retention, plan.retention) {
-                    if retention::is_expired(
-                        &text(&record, col),
-                        rule.max_age_days,
-                        self.today,
-                        self.date_order,
-                    ) {
-                        reasons.insert(Reason::RetentionExpired);
-                    }
-                }
-                if let Some(n) = &number {
-                    if self.policy.dedupe && dedupe.is_duplicate(n.key()) {
-                        reasons.insert(Reason::Duplicate);
-                    } else if reasons.is_empty() {
-                        dedupe.keep(n.key());
-                    }
-                }
-            }
-            for reason in reasons.iter() {
-                *counts
-                    .get_mut(reason.code())
-                    .expect("every code is counted") += 1;
-            }
-            let to_cleaned = flag || reasons.is_empty();
-            let target = if to_cleaned {
-                &mut clean_out
-            } else {
-                &mut removed_out
-            };
-            let formatted = number
-                .as_ref()
-                .filter(|_| out.phone_format != PhoneFormat::Original)
-                .map(|n| n.format(out.phone_format));
-            // Hashes go to the cleaned list only: the removed list is the owner's audit file.
-            let hash = hashing
-                .as_ref()
-                .filter(|_| to_cleaned)
-                .map(|(hasher, column)| (number.as_ref().map(|n| hasher.hash(n.key())), *column));
-            for &i in &plan.keep {
-                let cell = record.get(i).unwrap_or(b"");
-                if i != plan.phone {
-                    target.field(cell)?;
-                    continue;
-                }
-                let shown = formatted.as_deref().map_or(cell, str::as_bytes);
-                match &hash {
-                    None => target.field(shown)?,
-                    // A number that is not valid has no hash: its cell stays empty rather
-                    // than leak the raw text into a hashed export.
-                    Some((digest, HashColumn::Replace)) => {
-                        target.field(digest.as_deref().unwrap_or("").as_bytes())?
-                    }
-                    Some((digest, HashColumn::Add)) => {
-                        target.field(shown)?;
-                        target.field(digest.as_deref().unwrap_or("").as_bytes())?;
-                    }
-                }
-            }
-            if to_cleaned {
-                rows_kept += 1;
-                if flag {
-                    if !reasons.is_empty() {
-                        rows_flagged += 1;
-                    }
-                    target.field(reasons.joined().as_bytes())?;
-                }
-            } else {
-                rows_removed += 1;
-                target.field(line.to_string().as_bytes())?;
-                target.field(reasons.joined().as_bytes())?;
-            }
-            target.end_row()?;
-        }
-        progress(Progress {
-            phase: Phase::Scrub,
-            two_passes,
-            rows: rows_read,
-            bytes: source.bytes_read(),
-        });
-        clean_out.finish()?.flush()?;
-        removed_out.finish()?.flush()?;
-
-        let (consent_values, consent_other_values_rows) =
-            consent.map(|c| c.values_seen()).unwrap_or_default();
+    /// The report of a finished scrub.
+    pub(crate) fn finish_scrub(
+        &mut self,
+        plan: &Plan,
+        sniffed: &input::Sniffed,
+        merger: Merger<'_>,
+        input_bytes: u64,
+        input_sha256: String,
+    ) -> Result<Report> {
+        merger.cleaned.flush()?;
+        merger.removed.flush()?;
+        self.suppression.add_matches(&merger.matched);
+        let (consent_values, consent_other_values_rows) = merger
+            .consent
+            .as_ref()
+            .map(|c| c.values_seen())
+            .unwrap_or_default();
         let kept_names: Vec<String> = plan.keep.iter().map(|&i| plan.headers[i].clone()).collect();
         let dropped = (0..plan.width())
             .filter(|i| !plan.keep.contains(i))
@@ -497,22 +421,22 @@ impl Scrubber {
         policy.today = Some(self.today.to_string());
         Ok(Report {
             engine_version: crate::VERSION,
-            rows_read,
-            rows_kept,
-            rows_removed,
-            rows_flagged,
-            invalid_kept,
-            reasons: counts,
-            distinct_numbers: dedupe.len() as u64,
-            encoding: source.sniffed.encoding.to_string(),
-            delimiter: char::from(source.sniffed.delimiter).to_string(),
-            format: source.sniffed.format.to_string(),
-            sheet: source.sniffed.sheet.clone(),
+            rows_read: merger.rows_read,
+            rows_kept: merger.rows_kept,
+            rows_removed: merger.rows_removed,
+            rows_flagged: merger.rows_flagged,
+            invalid_kept: merger.invalid_kept,
+            reasons: merger.counts,
+            distinct_numbers: merger.dedupe.len() as u64,
+            encoding: sniffed.encoding.to_string(),
+            delimiter: char::from(sniffed.delimiter).to_string(),
+            format: sniffed.format.to_string(),
+            sheet: sniffed.sheet.clone(),
             columns: plan.headers.clone(),
             columns_kept: kept_names,
             columns_dropped: dropped,
-            input_bytes: source.bytes_read(),
-            input_sha256: source.sha256_hex(),
+            input_bytes,
+            input_sha256,
             consent_values,
             consent_other_values_rows,
             opt_out_lists: self.suppression.lists().to_vec(),
@@ -521,6 +445,560 @@ impl Scrubber {
             elapsed_ms: 0.0,
         })
     }
+}
+
+/// What is done with each record [`read_rows`] reads.
+trait Rows {
+    /// One checked record and the source line it starts on.
+    fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()>;
+    /// Called every [`PROGRESS_EVERY_ROWS`] rows and once at the end (`done`).
+    fn batch(&mut self, _source: &Source<'_>, _rows: u64, _done: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads every record of `source` (a whole input, or a part from [`input::open_part`])
+/// into `rows`. For a part that is not the last, returns whether the part ended between
+/// records (its sentinel read as a record of its own); otherwise true.
+fn read_rows(source: &mut Source<'_>, last: bool, rows: &mut dyn Rows) -> Result<bool> {
+    let mut record = csv::ByteRecord::new();
+    let mut count = 0u64;
+    let mut complete = last;
+    while source.reader.read_byte_record(&mut record)? {
+        if !last && record.len() == 1 && &record[0] == input::PART_SENTINEL {
+            complete = true;
+            continue;
+        }
+        count += 1;
+        let line = source.line_of(&record);
+        input::check_record(&record, line)?;
+        rows.row(&record, line)?;
+        if count % PROGRESS_EVERY_ROWS == 0 {
+            rows.batch(source, count, false)?;
+        }
+    }
+    rows.batch(source, count, true)?;
+    Ok(complete)
+}
+
+/// The refusals one read (of a whole list, or of one part) found.
+#[derive(Debug, Default)]
+pub(crate) struct ScanPart {
+    /// E.164 keys of valid numbers on rows without consent, one per such row.
+    pub(crate) refusals: Vec<u64>,
+    /// Line ends in the part.
+    pub(crate) lines: u64,
+    /// False when the part's end fell inside a record (see [`read_rows`]).
+    pub(crate) complete: bool,
+    /// Data rows read.
+    pub(crate) rows: u64,
+}
+
+/// The scan's test of one row.
+pub(crate) struct ScanEval<'a> {
+    scrubber: &'a Scrubber,
+    plan: &'a Plan,
+    consent: Consent,
+    consent_col: usize,
+    regions: RegionCache,
+    from_sheet: bool,
+}
+
+impl<'a> ScanEval<'a> {
+    pub(crate) fn new(scrubber: &'a Scrubber, plan: &'a Plan, from_sheet: bool) -> ScanEval<'a> {
+        let rule = scrubber
+            .policy
+            .consent
+            .as_ref()
+            .expect("a scan checks consent");
+        ScanEval {
+            scrubber,
+            plan,
+            consent: Consent::new(rule),
+            consent_col: plan.consent.expect("consent column resolved with the rule"),
+            regions: RegionCache::default(),
+            from_sheet,
+        }
+    }
+
+    fn row(&mut self, record: &csv::ByteRecord, part: &mut ScanPart) {
+        if record.len() != self.plan.width()
+            || self.consent.is_granted(&text(record, self.consent_col))
+        {
+            return;
+        }
+        let region = self
+            .scrubber
+            .row_region(record, self.plan, &mut self.regions);
+        let cell = text(record, self.plan.phone);
+        if let PhoneCell::Valid(n) = sheet::read_phone(&cell, region, self.from_sheet) {
+            part.refusals.push(n.key());
+        }
+    }
+}
+
+struct ScanRows<'a, 'p> {
+    eval: ScanEval<'a>,
+    part: &'p mut ScanPart,
+    progress: &'p mut dyn FnMut(Progress),
+}
+
+impl Rows for ScanRows<'_, '_> {
+    fn row(&mut self, record: &csv::ByteRecord, _line: u64) -> Result<()> {
+        self.eval.row(record, self.part);
+        Ok(())
+    }
+
+    fn batch(&mut self, source: &Source<'_>, rows: u64, _done: bool) -> Result<()> {
+        (self.progress)(Progress {
+            phase: Phase::Scan,
+            two_passes: true,
+            rows,
+            bytes: source.bytes_read(),
+        });
+        Ok(())
+    }
+}
+
+/// Scans one part of a list read in parallel: `bytes` start at a line start; `last` says
+/// whether they run to the end of the file. Errors carry lines counted from the part's
+/// start.
+pub(crate) fn scan_part(
+    scrubber: &Scrubber,
+    plan: &Plan,
+    sniffed: &input::Sniffed,
+    bytes: &[u8],
+    last: bool,
+) -> Result<ScanPart> {
+    let mut source = input::open_part(bytes, sniffed, last);
+    let mut part = ScanPart::default();
+    struct Part<'a, 'p>(ScanEval<'a>, &'p mut ScanPart);
+    impl Rows for Part<'_, '_> {
+        fn row(&mut self, record: &csv::ByteRecord, _line: u64) -> Result<()> {
+            self.1.rows += 1;
+            self.0.row(record, self.1);
+            Ok(())
+        }
+    }
+    part.complete = read_rows(
+        &mut source,
+        last,
+        &mut Part(ScanEval::new(scrubber, plan, false), &mut part),
+    )?;
+    part.lines = source.lines_seen();
+    Ok(part)
+}
+
+/// Scans from a part's start to the end of the file in one piece (after a part that
+/// ended inside a record); lines count from that start.
+pub(crate) fn scan_part_reader<R: Read>(
+    scrubber: &Scrubber,
+    plan: &Plan,
+    sniffed: &input::Sniffed,
+    reader: R,
+) -> Result<ScanPart> {
+    let mut source = input::open_part(reader, sniffed, true);
+    let mut part = ScanPart::default();
+    let mut progress = |_| {};
+    read_rows(
+        &mut source,
+        true,
+        &mut ScanRows {
+            eval: ScanEval::new(scrubber, plan, false),
+            part: &mut part,
+            progress: &mut progress,
+        },
+    )?;
+    part.complete = true;
+    Ok(part)
+}
+
+/// Scrubs from a part's start to the end of the file in one piece, merging as it goes;
+/// `lines` are the line ends before that start.
+pub(crate) fn scrub_rest_reader<R: Read>(
+    scrubber: &Scrubber,
+    plan: &Plan,
+    sniffed: &input::Sniffed,
+    reader: R,
+    merger: &mut Merger<'_>,
+    lines: u64,
+) -> Result<()> {
+    let mut source = input::open_part(reader, sniffed, true);
+    let mut part = ScrubPart {
+        matched: vec![0; scrubber.suppression.lists().len()],
+        ..ScrubPart::default()
+    };
+    struct Rest<'a, 'p, 'w> {
+        eval: RowEval<'a>,
+        part: &'p mut ScrubPart,
+        merger: &'p mut Merger<'w>,
+        lines: u64,
+    }
+    impl Rows for Rest<'_, '_, '_> {
+        fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
+            self.eval.row(record, line, self.part)
+        }
+
+        fn batch(&mut self, _source: &Source<'_>, _rows: u64, _done: bool) -> Result<()> {
+            self.merger.merge(self.part, self.lines)?;
+            self.part.clear();
+            Ok(())
+        }
+    }
+    let result = read_rows(
+        &mut source,
+        true,
+        &mut Rest {
+            eval: RowEval::new(scrubber, plan, false)?,
+            part: &mut part,
+            merger,
+            lines,
+        },
+    );
+    merger.merge(&part, lines)?;
+    result.map(|_| ())
+}
+
+/// One row's verdict before dedupe: what the merge needs besides the row's bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RowMeta {
+    /// The source line (counted from the part's start in a part).
+    pub(crate) line: u64,
+    /// The E.164 key of its valid number; 0 when it has none.
+    pub(crate) key: u64,
+    /// Every reason but `duplicate`.
+    pub(crate) reasons: Reasons,
+    /// Bytes of the row as written (its kept fields, without the line end).
+    pub(crate) len: u32,
+    /// Bytes of its removed form, which follows when it differs (a hashed row that may
+    /// yet turn out a duplicate); else 0.
+    pub(crate) alt: u32,
+}
+
+/// Rows decided but for dedupe, ready to merge: a part read in parallel, or a batch.
+#[derive(Debug, Default)]
+pub(crate) struct ScrubPart {
+    pub(crate) rows: Vec<RowMeta>,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) invalid_kept: u64,
+    /// Rows matched by each opt-out list.
+    pub(crate) matched: Vec<u64>,
+    pub(crate) values: ValueTally,
+    /// Line ends in the part.
+    pub(crate) lines: u64,
+    /// False when the part's end fell inside a record (see [`read_rows`]).
+    pub(crate) complete: bool,
+}
+
+impl ScrubPart {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.bytes.clear();
+        self.invalid_kept = 0;
+        self.matched.iter_mut().for_each(|n| *n = 0);
+        self.values.clear();
+    }
+}
+
+/// Everything about one row that does not depend on the rows before it.
+pub(crate) struct RowEval<'a> {
+    scrubber: &'a Scrubber,
+    plan: &'a Plan,
+    consent: Option<Consent>,
+    regions: RegionCache,
+    hashing: Option<(Hasher, HashColumn)>,
+    flag: bool,
+    keep_invalid: bool,
+    from_sheet: bool,
+    render: CsvOut<RowBuf>,
+    row_buf: RowBuf,
+}
+
+impl<'a> RowEval<'a> {
+    pub(crate) fn new(
+        scrubber: &'a Scrubber,
+        plan: &'a Plan,
+        from_sheet: bool,
+    ) -> Result<RowEval<'a>> {
+        let out = &scrubber.policy.output;
+        let csv = out.format == OutputFormat::Csv;
+        let (render, row_buf) = CsvOut::rows(csv && out.formula_safe)?;
+        Ok(RowEval {
+            scrubber,
+            plan,
+            consent: scrubber.policy.consent.as_ref().map(Consent::new),
+            regions: RegionCache::default(),
+            hashing: scrubber.hasher()?,
+            flag: scrubber.policy.mode == Mode::Flag,
+            keep_invalid: scrubber.policy.invalid_numbers == InvalidNumbers::Keep,
+            from_sheet,
+            render,
+            row_buf,
+        })
+    }
+
+    fn row(&mut self, record: &csv::ByteRecord, line: u64, part: &mut ScrubPart) -> Result<()> {
+        let s = self.scrubber;
+        let plan = self.plan;
+        let mut reasons = Reasons::default();
+        let mut number = None;
+        if record.len() != plan.width() {
+            reasons.insert(Reason::MalformedRow);
+        } else {
+            let region = s.row_region(record, plan, &mut self.regions);
+            let cell = text(record, plan.phone);
+            match sheet::read_phone(&cell, region, self.from_sheet) {
+                PhoneCell::Valid(n) => number = Some(n),
+                _ if self.keep_invalid => part.invalid_kept += 1,
+                PhoneCell::Missing => reasons.insert(Reason::MissingNumber),
+                PhoneCell::Invalid => reasons.insert(Reason::InvalidNumber),
+                PhoneCell::Mangled => reasons.insert(Reason::MangledNumber),
+            }
+            let mut refuses = false;
+            if let (Some(rule), Some(col)) = (&self.consent, plan.consent) {
+                let cell = text(record, col);
+                part.values.record(&cell);
+                if !rule.is_granted(&cell) {
+                    refuses = true;
+                    reasons.insert(Reason::NoConsent);
+                }
+                let date = plan.consent_date.map(|c| text(record, c));
+                if rule.is_expired(date.as_deref(), s.today, s.date_order) {
+                    reasons.insert(Reason::ConsentExpired);
+                }
+            }
+            if let Some(n) = &number {
+                match s.suppression.check(n.key(), refuses) {
+                    Some(OptOut::Listed(list)) => {
+                        part.matched[list] += 1;
+                        reasons.insert(Reason::OptedOut);
+                    }
+                    Some(OptOut::Refused) => reasons.insert(Reason::OptedOut),
+                    None => {}
+                }
+            }
+            if let (Some(rule), Some(col)) = (&s.policy.retention, plan.retention) {
+                if retention::is_expired(
+                    &text(record, col),
+                    rule.max_age_days,
+                    s.today,
+                    s.date_order,
+                ) {
+                    reasons.insert(Reason::RetentionExpired);
+                }
+            }
+        }
+        let formatted = number
+            .as_ref()
+            .filter(|_| s.policy.output.phone_format != PhoneFormat::Original)
+            .map(|n| n.format(s.policy.output.phone_format));
+        // A row that passes every rule goes to the cleaned list unless it turns out a
+        // duplicate; one that does not goes to the removed list (in flag mode, every row
+        // to the cleaned list). Hashes go to the cleaned list only (the removed list is
+        // the owner's audit file), so a hashed row that may yet be a duplicate is written
+        // both ways.
+        let to_cleaned = self.flag || reasons.is_empty();
+        let hash = self
+            .hashing
+            .as_ref()
+            .filter(|_| to_cleaned)
+            .map(|(hasher, column)| (number.as_ref().map(|n| hasher.hash(n.key())), *column));
+        let start = part.bytes.len();
+        self.render_row(record, formatted.as_deref(), hash.as_ref(), &mut part.bytes)?;
+        let len = part.bytes.len() - start;
+        let alt = if hash.is_some() && !self.flag {
+            self.render_row(record, formatted.as_deref(), None, &mut part.bytes)?;
+            part.bytes.len() - start - len
+        } else {
+            0
+        };
+        part.rows.push(RowMeta {
+            line,
+            key: number.as_ref().map_or(0, |n| n.key()),
+            reasons,
+            len: len as u32,
+            alt: alt as u32,
+        });
+        Ok(())
+    }
+
+    /// Appends the row's kept fields to `out`, without the line end.
+    fn render_row(
+        &mut self,
+        record: &csv::ByteRecord,
+        formatted: Option<&str>,
+        hash: Option<&(Option<String>, HashColumn)>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let target = &mut self.render;
+        for &i in &self.plan.keep {
+            let cell = record.get(i).unwrap_or(b"");
+            if i != self.plan.phone {
+                target.field(cell)?;
+                continue;
+            }
+            let shown = formatted.map_or(cell, str::as_bytes);
+            match hash {
+                None => target.field(shown)?,
+                // A number that is not valid has no hash: its cell stays empty rather
+                // than leak the raw text into a hashed export.
+                Some((digest, HashColumn::Replace)) => {
+                    target.field(digest.as_deref().unwrap_or("").as_bytes())?
+                }
+                Some((digest, HashColumn::Add)) => {
+                    target.field(shown)?;
+                    target.field(digest.as_deref().unwrap_or("").as_bytes())?;
+                }
+            }
+        }
+        target.end_row()?;
+        target.take_row_into(&self.row_buf, out)
+    }
+}
+
+struct ScrubRows<'a, 'p, 'w> {
+    eval: RowEval<'a>,
+    part: &'p mut ScrubPart,
+    merger: &'p mut Merger<'w>,
+    progress: &'p mut dyn FnMut(Progress),
+}
+
+impl Rows for ScrubRows<'_, '_, '_> {
+    fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
+        self.eval.row(record, line, self.part)
+    }
+
+    fn batch(&mut self, source: &Source<'_>, rows: u64, _done: bool) -> Result<()> {
+        self.merger.merge(self.part, 0)?;
+        self.part.clear();
+        (self.progress)(Progress {
+            phase: Phase::Scrub,
+            two_passes: self.eval.scrubber.needs_two_passes(),
+            rows,
+            bytes: source.bytes_read(),
+        });
+        Ok(())
+    }
+}
+
+/// Decides one part of a list read in parallel but for dedupe (see [`scan_part`]).
+pub(crate) fn scrub_part(
+    scrubber: &Scrubber,
+    plan: &Plan,
+    sniffed: &input::Sniffed,
+    bytes: &[u8],
+    last: bool,
+) -> Result<ScrubPart> {
+    let mut source = input::open_part(bytes, sniffed, last);
+    let mut part = ScrubPart {
+        matched: vec![0; scrubber.suppression.lists().len()],
+        ..ScrubPart::default()
+    };
+    struct Part<'a, 'p>(RowEval<'a>, &'p mut ScrubPart);
+    impl Rows for Part<'_, '_> {
+        fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
+            self.0.row(record, line, self.1)
+        }
+    }
+    part.complete = read_rows(
+        &mut source,
+        last,
+        &mut Part(RowEval::new(scrubber, plan, false)?, &mut part),
+    )?;
+    part.lines = source.lines_seen();
+    Ok(part)
+}
+
+/// Writes decided rows in list order: dedupe (a number is kept once, in its first kept
+/// row), the counts, and the `line`/`reasons` (or `scrub_status`) fields.
+pub(crate) struct Merger<'w> {
+    cleaned: &'w mut dyn Write,
+    removed: &'w mut dyn Write,
+    flag: bool,
+    dedupe_on: bool,
+    quote: bool,
+    dedupe: Dedupe,
+    counts: std::collections::BTreeMap<&'static str, u64>,
+    consent: Option<Consent>,
+    matched: Vec<u64>,
+    pub(crate) rows_read: u64,
+    rows_kept: u64,
+    rows_removed: u64,
+    rows_flagged: u64,
+    invalid_kept: u64,
+}
+
+impl Merger<'_> {
+    /// Writes a part's rows; `lines` is added to their lines (the line ends before the
+    /// part, for a part read on its own).
+    pub(crate) fn merge(&mut self, part: &ScrubPart, lines: u64) -> Result<()> {
+        let mut at = 0;
+        for row in &part.rows {
+            self.rows_read += 1;
+            let mut reasons = row.reasons;
+            if row.key != 0 {
+                if self.dedupe_on && self.dedupe.is_duplicate(row.key) {
+                    reasons.insert(Reason::Duplicate);
+                } else if reasons.is_empty() {
+                    self.dedupe.keep(row.key);
+                }
+            }
+            for reason in reasons.iter() {
+                *self
+                    .counts
+                    .get_mut(reason.code())
+                    .expect("every code is counted") += 1;
+            }
+            let (len, alt) = (row.len as usize, row.alt as usize);
+            let main = &part.bytes[at..at + len];
+            let second = &part.bytes[at + len..at + len + alt];
+            at += len + alt;
+            if self.flag || reasons.is_empty() {
+                self.rows_kept += 1;
+                self.cleaned.write_all(main)?;
+                if self.flag {
+                    if !reasons.is_empty() {
+                        self.rows_flagged += 1;
+                    }
+                    tail_field(self.cleaned, reasons.joined().as_bytes(), self.quote)?;
+                }
+                self.cleaned.write_all(b"\n")?;
+            } else {
+                self.rows_removed += 1;
+                self.removed
+                    .write_all(if alt > 0 { second } else { main })?;
+                tail_field(
+                    self.removed,
+                    (row.line + lines).to_string().as_bytes(),
+                    self.quote,
+                )?;
+                tail_field(self.removed, reasons.joined().as_bytes(), self.quote)?;
+                self.removed.write_all(b"\n")?;
+            }
+        }
+        self.invalid_kept += part.invalid_kept;
+        for (sum, n) in self.matched.iter_mut().zip(&part.matched) {
+            *sum += n;
+        }
+        if let Some(consent) = &mut self.consent {
+            consent.record_values(&part.values);
+        }
+        Ok(())
+    }
+}
+
+/// One more field of a row written by [`RowEval`]: a line number, reason codes or a
+/// status, none of which needs escaping or formula quoting; quoted when every field is.
+fn tail_field(out: &mut dyn Write, text: &[u8], quote: bool) -> Result<()> {
+    if quote {
+        out.write_all(b",\"")?;
+        out.write_all(text)?;
+        out.write_all(b"\"")?;
+    } else {
+        out.write_all(b",")?;
+        out.write_all(text)?;
+    }
+    Ok(())
 }
 
 /// A cell as text. Invalid UTF-8 (possible only in a file sniffed as UTF-8) is replaced

@@ -73,6 +73,10 @@ mod cli {
             /// Print progress to stderr.
             #[arg(long)]
             progress: bool,
+            /// Threads for a large UTF-8 text list (cut into parts and merged in order, with
+            /// the same result as one thread); default: the machine's cores.
+            #[arg(long)]
+            threads: Option<usize>,
             /// File holding the secret key for keyed hashes (policy `output.hash.keyed`);
             /// a trailing newline is ignored. The key is never written anywhere.
             #[arg(long)]
@@ -141,6 +145,7 @@ mod cli {
                 removed,
                 report,
                 progress,
+                threads,
                 hash_key_file,
                 passphrase_file,
             } => (|| {
@@ -200,12 +205,24 @@ mod cli {
                         );
                     }
                 };
-                let mut rep = scrubber.run(
-                    &mut || open(&input),
-                    &mut cleaned,
-                    &mut removed_out,
-                    &mut report_progress,
-                )?;
+                let threads = threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let mut rep = if threads > 1 {
+                    scrubber.run_parallel(
+                        &open(&input)?,
+                        threads,
+                        &mut cleaned,
+                        &mut removed_out,
+                        &mut report_progress,
+                    )?
+                } else {
+                    scrubber.run(
+                        &mut || open(&input),
+                        &mut cleaned,
+                        &mut removed_out,
+                        &mut report_progress,
+                    )?
+                };
                 cleaned.finish()?;
                 removed_out.finish()?;
                 if progress {

@@ -33,6 +33,51 @@ pub struct ConsentValue {
     pub granted: bool,
 }
 
+/// The consent values of one stretch of a list (a part read in parallel, or a batch of
+/// rows), in the order first seen, with their rows: [`Consent::record_values`] adds them
+/// up. Not capped: a stretch has a bounded number of rows.
+#[derive(Debug, Default)]
+pub struct ValueTally {
+    values: Vec<(String, u64)>,
+    index: HashMap<String, usize>,
+}
+
+impl ValueTally {
+    /// Records one row's value (trimmed, as [`Consent::record_value`]).
+    pub fn record(&mut self, cell: &str) {
+        let value = cell.trim();
+        match self.index.get(value) {
+            Some(&i) => self.values[i].1 += 1,
+            None => {
+                self.index.insert(value.to_string(), self.values.len());
+                self.values.push((value.to_string(), 1));
+            }
+        }
+    }
+
+    /// The values in the order first seen, with their rows.
+    pub fn values(&self) -> &[(String, u64)] {
+        &self.values
+    }
+
+    /// Adds a value seen on `rows` rows (for a tally sent between workers).
+    pub fn add(&mut self, value: &str, rows: u64) {
+        match self.index.get(value) {
+            Some(&i) => self.values[i].1 += rows,
+            None => {
+                self.index.insert(value.to_string(), self.values.len());
+                self.values.push((value.to_string(), rows));
+            }
+        }
+    }
+
+    /// Forgets everything recorded.
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.index.clear();
+    }
+}
+
 /// Case and space insensitive: "Opted In" == "optedin".
 fn key(value: &str) -> String {
     value
@@ -71,6 +116,21 @@ impl Consent {
             self.seen.insert(value.to_string(), 1);
         } else {
             self.other_values_rows += 1;
+        }
+    }
+
+    /// Adds the values one stretch of the list recorded (a [`ValueTally`]), as if each
+    /// of its rows had been recorded here in order: a value first seen once the report's
+    /// list is full goes to `otherValues` with all its rows, as row by row.
+    pub fn record_values(&mut self, tally: &ValueTally) {
+        for (value, rows) in &tally.values {
+            if let Some(seen) = self.seen.get_mut(value) {
+                *seen += rows;
+            } else if self.seen.len() < MAX_LISTED_VALUES {
+                self.seen.insert(value.clone(), *rows);
+            } else {
+                self.other_values_rows += rows;
+            }
         }
     }
 

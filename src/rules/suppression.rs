@@ -30,6 +30,15 @@ pub struct OptOutList {
     pub rows_matched: u64,
 }
 
+/// Why a number is opted out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptOut {
+    /// It is on the opt-out list with this index.
+    Listed(usize),
+    /// Another row of the contact list refuses it.
+    Refused,
+}
+
 /// Numbers that must not be contacted.
 #[derive(Debug, Default)]
 pub struct Suppression {
@@ -104,6 +113,19 @@ impl Suppression {
     /// True when the number is opted out: it is on a list, or a row other than this one
     /// refuses it (`own_row_refuses` says whether this row is itself a refusal).
     pub fn is_opted_out(&mut self, key: u64, own_row_refuses: bool) -> bool {
+        match self.check(key, own_row_refuses) {
+            Some(OptOut::Listed(list)) => {
+                self.lists[list].rows_matched += 1;
+                true
+            }
+            Some(OptOut::Refused) => true,
+            None => false,
+        }
+    }
+
+    /// [`Suppression::is_opted_out`] without counting the match: for parts of a list
+    /// scrubbed in parallel, whose matches are added up with [`Suppression::add_matches`].
+    pub fn check(&self, key: u64, own_row_refuses: bool) -> Option<OptOut> {
         let list = match self.listed.get(&key) {
             Some(&list) => Some(list),
             None if !self.digests.is_empty() => protect::opt_out_digests(key)
@@ -112,11 +134,17 @@ impl Suppression {
             None => None,
         };
         if let Some(list) = list {
-            self.lists[list].rows_matched += 1;
-            return true;
+            return Some(OptOut::Listed(list));
         }
         let refusals = self.refusals.get(&key).copied().unwrap_or(0);
-        refusals > u32::from(own_row_refuses)
+        (refusals > u32::from(own_row_refuses)).then_some(OptOut::Refused)
+    }
+
+    /// Adds rows matched per list (in [`Suppression::lists`] order).
+    pub fn add_matches(&mut self, matched: &[u64]) {
+        for (list, n) in self.lists.iter_mut().zip(matched) {
+            list.rows_matched += n;
+        }
     }
 
     /// The lists read, for the report.

@@ -36,7 +36,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--dis
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]?.startsWith('--') ? 'true' : (all[i + 1] ?? 'true')]] : pairs), []),
 );
-const only = new Set((args.only ?? 'native,wasm,peer').split(','));
+const only = new Set((args.only ?? 'native1,native,wasm1,wasm,peer').split(','));
 const size = args.bytes ? { flag: '--bytes', value: args.bytes } : { flag: '--rows', value: args.rows ?? '1000000' };
 const MB = 1e6;
 const MiB = 1 << 20;
@@ -61,15 +61,15 @@ const results = {};
 
 // ---------------------------------------------------------------------------------------
 // Native: the CLI under /usr/bin/time -v (wall time and peak RSS).
-async function native() {
+async function native(threads) {
   const bin = process.env.PHONESCRUB_BIN ?? path.join(ROOT, 'target/release/phonescrub');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build --release`);
-  const dir = path.join(OUT, 'native');
+  const dir = path.join(OUT, threads === 1 ? 'native1' : 'native');
   await mkdir(dir, { recursive: true });
   const files = { cleaned: path.join(dir, 'cleaned.csv'), removed: path.join(dir, 'removed.csv'), report: path.join(dir, 'report.json') };
   const loadBefore = loadavg()[0];
   const r = spawnSync('/usr/bin/time', ['-v', bin, 'scrub', list, '--policy', policyPath, '--optout', optout,
-    '--out', files.cleaned, '--removed', files.removed, '--report', files.report], { encoding: 'utf8' });
+    '--out', files.cleaned, '--removed', files.removed, '--report', files.report, ...(threads ? ['--threads', String(threads)] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`native scrub failed: ${r.stderr}`);
   const field = (name) => {
     const m = new RegExp(`${name}: (.*)`).exec(r.stderr);
@@ -199,16 +199,21 @@ async function sampledNative(files, every) {
 // ---------------------------------------------------------------------------------------
 const machine = `${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
 log(`input ${list}: ${(inputBytes / MB).toFixed(1)} MB; ${machine}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+if (only.has('native1')) {
+  log('native, one thread: scrubbing ...');
+  results.native1 = await native(1);
+}
 if (only.has('native')) {
   log('native: scrubbing ...');
   results.native = await native();
 }
-const engines = ['wasm', 'peer'].filter((e) => only.has(e));
+const engines = ['wasm1', 'wasm', 'peer'].filter((e) => only.has(e));
 if (engines.length) Object.assign(results, await browserRuns(engines));
 
 const wasmFile = path.join(ROOT, 'www/pkg/phonescrub_bg.wasm');
 const sizes = {
   wasm: existsSync(wasmFile) ? [statSync(wasmFile).size, gzipSync(readFileSync(wasmFile), { level: 9 }).length] : null,
+  get wasm1() { return this.wasm; },
   peer: (() => {
     const files = ['node_modules/papaparse/papaparse.min.js', 'node_modules/libphonenumber-js/bundle/libphonenumber-max.js'].map((f) => readFileSync(path.join(ROOT, f)));
     return [files.reduce((a, b) => a + b.length, 0), files.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0)];
@@ -223,11 +228,13 @@ const lines = [];
 const header = ['engine', 'time s', 'rows/s', 'MB/s', 'peak memory', 'ready ms', 'code (gzip)', 'x peer rows/s'];
 const peerRate = results.peer && !results.peer.failed ? rowsRead(results.peer) / (results.peer.ms / 1000) : null;
 const label = {
-  native: 'phonescrub native (CLI)',
-  wasm: 'phonescrub wasm, Chromium worker',
+  native1: 'phonescrub native (CLI), 1 thread',
+  native: `phonescrub native (CLI), ${cpus().length} threads`,
+  wasm1: 'phonescrub wasm, 1 Chromium worker',
+  wasm: `phonescrub wasm, Chromium: ${Math.min(cpus().length, 4)} part workers + merge`,
   peer: 'papaparse + libphonenumber-js/max, Chromium worker',
 };
-for (const name of ['native', 'wasm', 'peer']) {
+for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer']) {
   const r = results[name];
   if (!r) continue;
   if (r.failed) {
@@ -235,10 +242,12 @@ for (const name of ['native', 'wasm', 'peer']) {
     continue;
   }
   const rate = rowsRead(r) / (r.ms / 1000);
-  const mem = name === 'native' ? `${fmt(r.peakBytes / MiB)} MiB RSS`
-    : `${fmt(r.peakBytes / MiB)} MiB PSS tree${name === 'wasm' ? `, wasm ${fmt(r.wasmMemoryBytes / MiB)} MiB` : ''}`;
-  const code = name === 'native' ? '' : sizes[name] ? `${fmt(sizes[name][0] / 1024)} KiB (${fmt(sizes[name][1] / 1024)})` : '?';
-  const ready = name === 'native' ? '' : name === 'wasm' ? `${fmt(r.readyMs)} (${fmt(r.compiledMs)} init)` : fmt(r.readyMs);
+  const isNative = name.startsWith('native');
+  const isWasm = name.startsWith('wasm');
+  const mem = isNative ? `${fmt(r.peakBytes / MiB)} MiB RSS`
+    : `${fmt(r.peakBytes / MiB)} MiB PSS tree${isWasm ? `, wasm ${fmt(r.wasmMemoryBytes / MiB)} MiB${name === 'wasm' ? ' (merge)' : ''}` : ''}`;
+  const code = isNative ? '' : sizes[name] ? `${fmt(sizes[name][0] / 1024)} KiB (${fmt(sizes[name][1] / 1024)})` : '?';
+  const ready = isNative ? '' : isWasm ? `${fmt(r.readyMs)} (${fmt(r.compiledMs)} init)` : fmt(r.readyMs);
   lines.push([label[name], fmt(r.ms / 1000, 2), fmt(rate), fmt(inputBytes / MB / (r.ms / 1000), 1), mem, ready, code, peerRate ? `${fmt(rate / peerRate, 2)}x` : '']);
 }
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -251,9 +260,9 @@ console.log(row(header));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const l of lines) console.log(row(l));
 console.log();
-if (results.native) console.log(`native: ${fmt(results.native.wallMs)} ms wall for the whole process (engine ${fmt(results.native.ms)} ms), ${fmt(results.native.cpuMs)} ms CPU`);
-for (const name of ['native', 'wasm', 'peer']) if (results[name]?.failed) console.log(`${name}: ${results[name].failed}`);
-for (const name of ['wasm', 'peer']) {
+for (const name of ['native1', 'native']) if (results[name]) console.log(`${name}: ${fmt(results[name].wallMs)} ms wall for the whole process (engine ${fmt(results[name].ms)} ms), ${fmt(results[name].cpuMs)} ms CPU`);
+for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer']) if (results[name]?.failed) console.log(`${name}: ${results[name].failed}`);
+for (const name of ['wasm1', 'wasm', 'peer']) {
   const r = results[name];
   if (r && !r.failed) console.log(`${name}: Chromium tree PSS ${fmt(r.baselineBytes / MiB)} MiB before the run, peak ${fmt(r.peakBytes / MiB)} MiB (+${fmt((r.peakBytes - r.baselineBytes) / MiB)}); outputs ${fmt(r.cleanedBytes / MB, 1)} MB cleaned + ${fmt(r.removedBytes / MB, 1)} MB removed`);
 }
@@ -265,9 +274,17 @@ const counts = (r) => {
   return `kept ${r.report.rowsKept}, removed ${r.report.rowsRemoved}; ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`;
 };
 console.log();
-for (const name of ['native', 'wasm', 'peer']) if (results[name] && !results[name].failed) console.log(`${name.padEnd(6)} ${counts(results[name])}`);
-if (results.native && results.wasm && !results.wasm.failed) {
-  console.log(`wasm vs native: ${counts(results.native) === counts(results.wasm) ? 'identical counts' : 'COUNTS DIFFER'}`);
+for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer']) if (results[name] && !results[name].failed) console.log(`${name.padEnd(7)} ${counts(results[name])}`);
+// Every engine of ours must give the same report (the time and engine aside).
+const same = (a, b) => JSON.stringify({ ...a.report, elapsedMs: 0, benchWasmMemoryBytes: 0 }) === JSON.stringify({ ...b.report, elapsedMs: 0, benchWasmMemoryBytes: 0 });
+const ref = results.native1 ?? results.native;
+for (const name of ['native', 'wasm1', 'wasm']) {
+  const r = results[name];
+  if (ref && r && !r.failed && r !== ref) console.log(`${name} vs ${ref === results.native1 ? 'native1' : 'native'}: ${same(ref, r) ? 'identical reports (counts, SHA-256 of the input, consent values, opt-out matches)' : 'REPORTS DIFFER'}`);
+}
+if (results.native1 && results.native) {
+  const files = ['cleaned', 'removed'].map((k) => readFileSync(results.native1.files[k]).equals(readFileSync(results.native.files[k])));
+  console.log(`native ${cpus().length} threads vs 1 thread: ${files.every(Boolean) ? 'byte-identical outputs' : 'OUTPUTS DIFFER'}`);
 }
 if (results.native && results.peer && !results.peer.failed) {
   const ours = await sampledNative(results.native.files, 1000);
@@ -284,4 +301,4 @@ if (results.native && results.peer && !results.peer.failed) {
     `sampled rows (every 1000th id): ${same} of ${n} identical (${fmt((100 * same) / Math.max(1, n), 2)}%: kept/removed, phone cell as written, reasons)`);
   for (const d of differ.slice(0, 10)) console.log(d);
 }
-if (!args.keep) rmSync(path.join(OUT, 'native'), { recursive: true, force: true });
+if (!args.keep) for (const d of ['native', 'native1']) rmSync(path.join(OUT, d), { recursive: true, force: true });

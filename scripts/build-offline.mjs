@@ -71,8 +71,13 @@ const REWRITES = {
     ],
     [
       'so jobs never ask for another engine',
-      'let engine = { engineVersion, profile, scrub, core: true };',
-      'let engine = { engineVersion, profile, scrub, core: false };',
+      'let engine = { engineVersion, profile, scrub, ParallelScrub, PartWorker, core: true };',
+      'let engine = { engineVersion, profile, scrub, ParallelScrub, PartWorker, core: false };',
+    ],
+    [
+      'part workers are this (classic) worker again, from its blob: URL',
+      "{ type: 'module', name: 'phonescrub-part' }",
+      "{ name: 'phonescrub-part' }",
     ],
     [
       'nothing is imported at run time (the linker takes no import())',

@@ -237,136 +237,313 @@ impl Scrubber {
         removed: &mut dyn Write,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report> {
-        let layout = match layout(self, src, part_bytes)? {
-            Some(layout) if threads > 1 && self.parallel_applies() => layout,
-            _ => {
-                return self.run(
-                    &mut || Ok(RangeReader::new(src, 0)),
-                    cleaned,
-                    removed,
-                    progress,
-                )
-            }
+        if threads < 2 || !self.parallel_applies() {
+            return self.run(
+                &mut || Ok(RangeReader::new(src, 0)),
+                cleaned,
+                removed,
+                progress,
+            );
+        }
+        let Some(layout) = layout(self, src, part_bytes)? else {
+            return self.run(
+                &mut || Ok(RangeReader::new(src, 0)),
+                cleaned,
+                removed,
+                progress,
+            );
         };
-        let plan = self.plan(layout.headers.clone())?;
-        let two_passes = self.needs_two_passes();
-        if two_passes {
-            let mut rows = 0;
-            let mut refusals = Vec::new();
-            let stopped = in_parallel(
-                src,
-                &layout,
-                threads,
-                &|bytes, last| scrub::scan_part(self, &plan, &layout.sniffed, bytes, last),
-                &mut |i, part: ScanPart, _lines| {
-                    if !part.complete {
-                        return Ok(false);
-                    }
-                    rows += part.rows;
-                    refusals.push(part);
-                    progress(Progress {
-                        phase: Phase::Scan,
-                        two_passes,
-                        rows,
-                        bytes: layout.parts[i].1,
-                    });
-                    Ok(true)
-                },
-                layout.header_lines,
-            )?;
-            for part in &refusals {
-                self.note_refusals(part);
-            }
-            if let Some((i, lines)) = stopped {
-                let rest = self
-                    .scan_rest(src, &layout, &plan, i)
-                    .map_err(|e| e.shifted(lines))?;
-                self.note_refusals(&rest);
-            }
-        }
-        let mut hash = Sha256Reader::default();
-        hash.feed(src, 0, layout.parts[0].0)?;
-        let this = &*self;
-        let mut merger = this.merger(&plan, cleaned, removed)?;
-        let stopped = in_parallel(
-            src,
-            &layout,
-            threads,
-            &|bytes, last| scrub::scrub_part(this, &plan, &layout.sniffed, bytes, last),
-            &mut |i, part: ScrubPart, lines| {
-                if !part.complete {
-                    return Ok(false);
-                }
-                merger.merge(&part, lines)?;
-                hash.feed(src, layout.parts[i].0, layout.parts[i].1)?;
-                progress(Progress {
-                    phase: Phase::Scrub,
-                    two_passes,
-                    rows: merger.rows_read,
-                    bytes: layout.parts[i].1,
-                });
-                Ok(true)
-            },
-            layout.header_lines,
-        )?;
-        if let Some((i, lines)) = stopped {
-            // The rest in one piece, merged a batch at a time.
-            let start = layout.parts[i].0;
-            this.scrub_rest(src, &layout, &plan, start, &mut merger, lines)
-                .map_err(|e| e.shifted(lines))?;
-            hash.feed(src, start, src.size())?;
-            progress(Progress {
-                phase: Phase::Scrub,
-                two_passes,
-                rows: merger.rows_read,
-                bytes: src.size(),
-            });
-        }
-        let sha = hash.hex();
-        self.finish_scrub(&plan, &layout.sniffed, merger, src.size(), sha)
+        let scrubber = std::mem::replace(self, Scrubber::new(self.policy.clone(), self.today)?);
+        let mut job = Coordinator::with_layout(scrubber, layout)?;
+        let result = job.run_on_threads(src, threads, cleaned, removed, progress);
+        *self = job.scrubber;
+        result
     }
 
     /// True when the job can be cut into parts: CSV out (a workbook is written whole).
     fn parallel_applies(&self) -> bool {
         self.policy.output.format == crate::policy::OutputFormat::Csv
     }
+}
 
-    fn scan_rest<S: ReadAt + ?Sized>(
-        &self,
-        src: &S,
-        layout: &Layout,
-        plan: &Plan,
-        i: usize,
-    ) -> Result<ScanPart> {
-        let start = layout.parts[i].0;
-        scrub::scan_part_reader(self, plan, &layout.sniffed, RangeReader::new(src, start))
+/// A job read in parts, seen from where the parts are merged: by the native threads'
+/// caller, or the page's engine worker while other workers decide the parts (see
+/// `www/worker.js`). Parts are merged in file order, scan first when consent is checked.
+pub struct Coordinator {
+    scrubber: Scrubber,
+    layout: Layout,
+    plan: Plan,
+    merger: Option<Merger>,
+    hash: Sha256Reader,
+    /// Line ends before the next part to merge.
+    lines: u64,
+    rows_scanned: u64,
+}
+
+impl Coordinator {
+    /// A coordinator for `src`, or `None` when the job is to be read row by row (see
+    /// [`layout`]; and a workbook output).
+    pub fn new(
+        scrubber: Scrubber,
+        src: &(impl ReadAt + ?Sized),
+    ) -> Result<std::result::Result<Coordinator, Scrubber>> {
+        if !scrubber.parallel_applies() {
+            return Ok(Err(scrubber));
+        }
+        match layout(&scrubber, src, PART_BYTES)? {
+            Some(layout) => Ok(Ok(Coordinator::with_layout(scrubber, layout)?)),
+            None => Ok(Err(scrubber)),
+        }
     }
 
-    fn scrub_rest<S: ReadAt + ?Sized>(
-        &self,
-        src: &S,
-        layout: &Layout,
-        plan: &Plan,
-        start: u64,
-        merger: &mut Merger<'_>,
-        lines: u64,
-    ) -> Result<()> {
-        scrub::scrub_rest_reader(
-            self,
+    fn with_layout(scrubber: Scrubber, layout: Layout) -> Result<Coordinator> {
+        let plan = scrubber.plan(layout.headers.clone())?;
+        Ok(Coordinator {
+            lines: layout.header_lines,
+            scrubber,
+            layout,
             plan,
-            &layout.sniffed,
+            merger: None,
+            hash: Sha256Reader::default(),
+            rows_scanned: 0,
+        })
+    }
+
+    /// The parts' byte ranges, in file order.
+    pub fn parts(&self) -> &[(u64, u64)] {
+        &self.layout.parts
+    }
+
+    /// True when the parts are scanned first (consent is checked).
+    pub fn two_passes(&self) -> bool {
+        self.scrubber.needs_two_passes()
+    }
+
+    /// What a part worker needs ([`PartEngine::new`]); again after the scan, which adds
+    /// the refusals.
+    pub fn context_json(&self) -> String {
+        let context = self
+            .scrubber
+            .context(&self.layout.headers, &self.layout.sniffed);
+        serde_json::to_string(&context).expect("plain data")
+    }
+
+    /// Progress after part `i` was merged.
+    fn progress(&self, i: usize, phase: Phase) -> Progress {
+        Progress {
+            phase,
+            two_passes: self.two_passes(),
+            rows: match phase {
+                Phase::Scan => self.rows_scanned,
+                Phase::Scrub => self.merger.as_ref().map_or(0, |m| m.rows_read),
+            },
+            bytes: self.layout.parts[i].1,
+        }
+    }
+
+    /// Merges scan part `i` (parts in order). False when the part ended inside a record:
+    /// then [`Coordinator::scan_rest`] reads on from its start.
+    pub fn merge_scan(&mut self, i: usize, part: Result<ScanPart>) -> Result<(bool, Progress)> {
+        let part = part.map_err(|e| e.shifted(self.lines))?;
+        if !part.complete {
+            return Ok((false, self.progress(i, Phase::Scan)));
+        }
+        self.scrubber.note_refusals(&part);
+        self.lines += part.lines;
+        self.rows_scanned += part.rows;
+        Ok((true, self.progress(i, Phase::Scan)))
+    }
+
+    /// Scans from part `i`'s start to the end of the file in one piece.
+    pub fn scan_rest(&mut self, src: &(impl ReadAt + ?Sized), i: usize) -> Result<()> {
+        let reader = RangeReader::new(src, self.layout.parts[i].0);
+        let part =
+            scrub::scan_part_reader(&self.scrubber, &self.plan, &self.layout.sniffed, reader)
+                .map_err(|e| e.shifted(self.lines))?;
+        self.scrubber.note_refusals(&part);
+        Ok(())
+    }
+
+    /// Starts the scrub: the header rows, and the lines counted again from the top.
+    pub fn start_scrub(
+        &mut self,
+        src: &(impl ReadAt + ?Sized),
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+    ) -> Result<()> {
+        self.merger = Some(self.scrubber.merger(&self.plan, cleaned, removed)?);
+        self.lines = self.layout.header_lines;
+        self.hash.feed(src, 0, self.layout.parts[0].0)?;
+        Ok(())
+    }
+
+    /// Merges scrub part `i` (parts in order) into the outputs. False when the part
+    /// ended inside a record: then [`Coordinator::scrub_rest`] reads on from its start.
+    pub fn merge_scrub(
+        &mut self,
+        src: &(impl ReadAt + ?Sized),
+        i: usize,
+        part: Result<ScrubPart>,
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+    ) -> Result<(bool, Progress)> {
+        let part = part.map_err(|e| e.shifted(self.lines))?;
+        if !part.complete {
+            return Ok((false, self.progress(i, Phase::Scrub)));
+        }
+        let merger = self.merger.as_mut().expect("start_scrub first");
+        merger.merge(&part, self.lines, cleaned, removed)?;
+        self.lines += part.lines;
+        let (start, end) = self.layout.parts[i];
+        self.hash.feed(src, start, end)?;
+        Ok((true, self.progress(i, Phase::Scrub)))
+    }
+
+    /// Scrubs from part `i`'s start to the end of the file in one piece.
+    pub fn scrub_rest(
+        &mut self,
+        src: &(impl ReadAt + ?Sized),
+        i: usize,
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+    ) -> Result<()> {
+        let start = self.layout.parts[i].0;
+        let merger = self.merger.as_mut().expect("start_scrub first");
+        scrub::scrub_rest_reader(
+            &self.scrubber,
+            &self.plan,
+            &self.layout.sniffed,
             RangeReader::new(src, start),
             merger,
-            lines,
+            self.lines,
+            (cleaned, removed),
+        )
+        .map_err(|e| e.shifted(self.lines))?;
+        self.hash.feed(src, start, src.size()).map_err(Error::from)
+    }
+
+    /// The report, once every part is merged (the outputs flushed by the caller).
+    pub fn finish(&mut self, src: &(impl ReadAt + ?Sized)) -> Result<Report> {
+        let merger = self.merger.take().expect("start_scrub first");
+        let hash = std::mem::take(&mut self.hash);
+        self.scrubber.finish_scrub(
+            &self.plan,
+            &self.layout.sniffed,
+            merger,
+            src.size(),
+            hash.hex(),
         )
     }
+
+    /// The whole job on `threads` threads (native).
+    fn run_on_threads<S: ReadAt + Sync + ?Sized>(
+        &mut self,
+        src: &S,
+        threads: usize,
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report> {
+        if self.two_passes() {
+            let engine = PartEngine::new(&self.context_json())?;
+            let layout = self.layout.clone();
+            let stopped = in_parallel(
+                src,
+                &layout,
+                threads,
+                &|bytes, last| engine.scan_part(bytes, last),
+                &mut |i, part| {
+                    let (complete, p) = self.merge_scan(i, part)?;
+                    if complete {
+                        progress(p);
+                    }
+                    Ok(complete)
+                },
+            )?;
+            if let Some(i) = stopped {
+                self.scan_rest(src, i)?;
+            }
+        }
+        self.start_scrub(src, cleaned, removed)?;
+        let engine = PartEngine::new(&self.context_json())?;
+        let layout = self.layout.clone();
+        let stopped = in_parallel(
+            src,
+            &layout,
+            threads,
+            &|bytes, last| engine.scrub_part(bytes, last),
+            &mut |i, part| {
+                let (complete, p) = self.merge_scrub(src, i, part, cleaned, removed)?;
+                if complete {
+                    progress(p);
+                }
+                Ok(complete)
+            },
+        )?;
+        if let Some(i) = stopped {
+            self.scrub_rest(src, i, cleaned, removed)?;
+        }
+        cleaned.flush()?;
+        removed.flush()?;
+        self.finish(src)
+    }
+}
+
+/// Decides parts of a job in a worker: built from [`Coordinator::context_json`].
+pub struct PartEngine {
+    scrubber: Scrubber,
+    plan: Plan,
+    sniffed: Sniffed,
+}
+
+impl PartEngine {
+    /// The engine for the job the context describes.
+    pub fn new(context_json: &str) -> Result<PartEngine> {
+        let context: Context = serde_json::from_str(context_json)
+            .map_err(|e| Error::policy(format!("a part worker's context: {e}")))?;
+        let (scrubber, plan, sniffed) = Scrubber::from_context(context)?;
+        Ok(PartEngine {
+            scrubber,
+            plan,
+            sniffed,
+        })
+    }
+
+    /// Scans one part (`last`: it runs to the end of the file).
+    pub fn scan_part(&self, bytes: &[u8], last: bool) -> Result<ScanPart> {
+        scrub::scan_part(&self.scrubber, &self.plan, &self.sniffed, bytes, last)
+    }
+
+    /// Decides one part but for dedupe.
+    pub fn scrub_part(&self, bytes: &[u8], last: bool) -> Result<ScrubPart> {
+        scrub::scrub_part(&self.scrubber, &self.plan, &self.sniffed, bytes, last)
+    }
+
+    /// [`PartEngine::scan_part`], as bytes to send back ([`decode_scan`]).
+    pub fn scan_part_bytes(&self, bytes: &[u8], last: bool) -> Vec<u8> {
+        wire::encode_scan(&self.scan_part(bytes, last))
+    }
+
+    /// [`PartEngine::scrub_part`], as bytes to send back ([`decode_scrub`]).
+    pub fn scrub_part_bytes(&self, bytes: &[u8], last: bool) -> Vec<u8> {
+        wire::encode_scrub(&self.scrub_part(bytes, last))
+    }
+}
+
+/// A scan part a worker sent back.
+pub fn decode_scan(bytes: &[u8]) -> Result<ScanPart> {
+    wire::decode_scan(bytes)
+}
+
+/// A scrub part a worker sent back.
+pub fn decode_scrub(bytes: &[u8]) -> Result<ScrubPart> {
+    wire::decode_scrub(bytes)
 }
 
 /// Runs `work` on every part on `threads` threads and hands the results to `merge` in
 /// file order, at most `2 * threads` parts ahead of the merge. `merge` returns false
-/// for a part that ended inside a record: the parts from it on are dropped, and its
-/// index and the line ends before it returned. `merge` gets the line ends before each
-/// part (`first_lines` before the first). An error in a part is returned with its line counted from the file's
+/// for a part that ended inside a record: the parts from it on are dropped and its
+/// index returned. A part's error goes to `merge` too. An error in a part is returned with its line counted from the file's
 /// start.
 fn in_parallel<S, T, W, M>(
     src: &S,
@@ -374,13 +551,12 @@ fn in_parallel<S, T, W, M>(
     threads: usize,
     work: &W,
     merge: &mut M,
-    first_lines: u64,
-) -> Result<Option<(usize, u64)>>
+) -> Result<Option<usize>>
 where
     S: ReadAt + Sync + ?Sized,
-    T: Send + PartLines,
+    T: Send,
     W: Fn(&[u8], bool) -> Result<T> + Sync,
-    M: FnMut(usize, T, u64) -> Result<bool>,
+    M: FnMut(usize, Result<T>) -> Result<bool>,
 {
     use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -425,7 +601,6 @@ where
             merged.1.notify_all();
         };
         let mut pending = BTreeMap::new();
-        let mut lines = first_lines;
         for i in 0..count {
             let result = loop {
                 if let Some(result) = pending.remove(&i) {
@@ -438,48 +613,22 @@ where
                     Err(_) => unreachable!("a part's thread ended without sending it"),
                 }
             };
-            let part = match result {
-                Ok(part) => part,
-                Err(err) => {
-                    finish(&stop);
-                    return Err(err.shifted(lines));
-                }
-            };
-            let part_lines = part.lines();
-            match merge(i, part, lines) {
+            match merge(i, result) {
                 Ok(true) => {}
                 Ok(false) => {
                     finish(&stop);
-                    return Ok(Some((i, lines)));
+                    return Ok(Some(i));
                 }
                 Err(err) => {
                     finish(&stop);
                     return Err(err);
                 }
             }
-            lines += part_lines;
             *merged.0.lock().expect("no thread panics holding it") = i + 1;
             merged.1.notify_all();
         }
         Ok(None)
     })
-}
-
-/// The line ends in a part, to count lines across parts.
-trait PartLines {
-    fn lines(&self) -> u64;
-}
-
-impl PartLines for ScanPart {
-    fn lines(&self) -> u64 {
-        self.lines
-    }
-}
-
-impl PartLines for ScrubPart {
-    fn lines(&self) -> u64 {
-        self.lines
-    }
 }
 
 /// The report's SHA-256 of the input, fed in file order.
@@ -510,5 +659,222 @@ impl Sha256Reader {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+}
+
+/// What a worker needs to decide parts of a job: the policy, the date, the hash key, the
+/// file's header and delimiter, the opt-out lists and (after the scan) the refusals.
+/// Sent as JSON (once a phase, to each worker).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Context {
+    pub(crate) policy: String,
+    pub(crate) today: String,
+    pub(crate) hash_key: Option<Vec<u8>>,
+    pub(crate) headers: Vec<String>,
+    pub(crate) delimiter: u8,
+    pub(crate) bom: bool,
+    pub(crate) suppression: crate::rules::suppression::SuppressionState,
+}
+
+/// A part's result as bytes, for a worker to send back (see [`decode_scan`],
+/// [`decode_scrub`]).
+pub mod wire {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::rules::consent::ValueTally;
+    use crate::rules::Reasons;
+    use crate::scrub::RowMeta;
+
+    struct Out(Vec<u8>);
+
+    impl Out {
+        fn u8(&mut self, v: u8) {
+            self.0.push(v);
+        }
+        fn u64(&mut self, v: u64) {
+            self.0.extend_from_slice(&v.to_le_bytes());
+        }
+        fn bytes(&mut self, v: &[u8]) {
+            self.u64(v.len() as u64);
+            self.0.extend_from_slice(v);
+        }
+    }
+
+    struct In<'a>(&'a [u8]);
+
+    impl In<'_> {
+        fn take(&mut self, n: usize) -> Result<&[u8]> {
+            if self.0.len() < n {
+                return Err(Error::input("a worker's part result is cut short"));
+            }
+            let (head, rest) = self.0.split_at(n);
+            self.0 = rest;
+            Ok(head)
+        }
+        fn u8(&mut self) -> Result<u8> {
+            Ok(self.take(1)?[0])
+        }
+        fn u64(&mut self) -> Result<u64> {
+            Ok(u64::from_le_bytes(
+                self.take(8)?.try_into().expect("8 bytes"),
+            ))
+        }
+        fn len(&mut self) -> Result<usize> {
+            usize::try_from(self.u64()?)
+                .map_err(|_| Error::input("a worker's part result is damaged"))
+        }
+        fn bytes(&mut self) -> Result<&[u8]> {
+            let n = self.len()?;
+            self.take(n)
+        }
+    }
+
+    /// Errors cross as (line + 1 or 0, message), read back as input errors.
+    fn error(out: &mut Out, err: &Error) {
+        out.u8(1);
+        let (line, message) = match err.kind() {
+            ErrorKind::Input { line, message } => (line.map_or(0, |l| l + 1), message.clone()),
+            _ => (0, err.to_string()),
+        };
+        out.u64(line);
+        out.bytes(message.as_bytes());
+    }
+
+    fn read_error(input: &mut In<'_>) -> Result<Option<Error>> {
+        if input.u8()? == 0 {
+            return Ok(None);
+        }
+        let line = input.u64()?;
+        let message = String::from_utf8_lossy(input.bytes()?).into_owned();
+        Ok(Some(match line {
+            0 => Error::input(message),
+            line => Error::input_at(line - 1, message),
+        }))
+    }
+
+    /// A scan part (or the error that stopped it) as bytes.
+    pub(crate) fn encode_scan(part: &Result<ScanPart>) -> Vec<u8> {
+        let mut out = Out(Vec::new());
+        match part {
+            Err(err) => error(&mut out, err),
+            Ok(part) => {
+                out.u8(0);
+                out.u8(u8::from(part.complete));
+                out.u64(part.lines);
+                out.u64(part.rows);
+                out.u64(part.refusals.len() as u64);
+                for &key in &part.refusals {
+                    out.u64(key);
+                }
+            }
+        }
+        out.0
+    }
+
+    /// The scan part [`encode_scan`] wrote.
+    pub(crate) fn decode_scan(bytes: &[u8]) -> Result<ScanPart> {
+        let mut input = In(bytes);
+        if let Some(err) = read_error(&mut input)? {
+            return Err(err);
+        }
+        let complete = input.u8()? != 0;
+        let lines = input.u64()?;
+        let rows = input.u64()?;
+        let n = input.len()?;
+        let refusals = (0..n).map(|_| input.u64()).collect::<Result<_>>()?;
+        Ok(ScanPart {
+            refusals,
+            lines,
+            complete,
+            rows,
+        })
+    }
+
+    /// A scrub part (or the error that stopped it) as bytes.
+    pub(crate) fn encode_scrub(part: &Result<ScrubPart>) -> Vec<u8> {
+        let part = match part {
+            Err(err) => {
+                let mut out = Out(Vec::new());
+                error(&mut out, err);
+                return out.0;
+            }
+            Ok(part) => part,
+        };
+        let mut out = Out(Vec::with_capacity(
+            part.bytes.len() + 32 * part.rows.len() + 64,
+        ));
+        out.u8(0);
+        out.u8(u8::from(part.complete));
+        out.u64(part.lines);
+        out.u64(part.invalid_kept);
+        out.u64(part.matched.len() as u64);
+        for &n in &part.matched {
+            out.u64(n);
+        }
+        out.u64(part.values.values().len() as u64);
+        for (value, rows) in part.values.values() {
+            out.bytes(value.as_bytes());
+            out.u64(*rows);
+        }
+        out.u64(part.rows.len() as u64);
+        for row in &part.rows {
+            out.u64(row.line);
+            out.u64(row.key);
+            out.u64(u64::from(row.reasons.bits()));
+            out.u64(u64::from(row.len) | u64::from(row.alt) << 32);
+        }
+        out.bytes(&part.bytes);
+        out.0
+    }
+
+    /// The scrub part [`encode_scrub`] wrote.
+    pub(crate) fn decode_scrub(bytes: &[u8]) -> Result<ScrubPart> {
+        let mut input = In(bytes);
+        if let Some(err) = read_error(&mut input)? {
+            return Err(err);
+        }
+        let complete = input.u8()? != 0;
+        let lines = input.u64()?;
+        let invalid_kept = input.u64()?;
+        let n = input.len()?;
+        let matched = (0..n).map(|_| input.u64()).collect::<Result<_>>()?;
+        let n = input.len()?;
+        let mut values = ValueTally::default();
+        for _ in 0..n {
+            let value = String::from_utf8_lossy(input.bytes()?).into_owned();
+            values.add(&value, input.u64()?);
+        }
+        let n = input.len()?;
+        let mut rows = Vec::with_capacity(n.min(bytes.len() / 32));
+        for _ in 0..n {
+            let line = input.u64()?;
+            let key = input.u64()?;
+            let reasons = Reasons::from_bits(input.u64()? as u16);
+            let lens = input.u64()?;
+            rows.push(RowMeta {
+                line,
+                key,
+                reasons,
+                len: lens as u32,
+                alt: (lens >> 32) as u32,
+            });
+        }
+        let data = input.bytes()?.to_vec();
+        let total: u64 = rows
+            .iter()
+            .map(|r| u64::from(r.len) + u64::from(r.alt))
+            .sum();
+        if total != data.len() as u64 {
+            return Err(Error::input("a worker's part result is damaged"));
+        }
+        Ok(ScrubPart {
+            rows,
+            bytes: data,
+            invalid_kept,
+            matched,
+            values,
+            lines,
+            complete,
+        })
     }
 }

@@ -55,7 +55,7 @@ pub struct Progress {
 /// A configured scrub: a policy, the date ages are measured against, and opt-out lists.
 pub struct Scrubber {
     pub(crate) policy: Policy,
-    today: Date,
+    pub(crate) today: Date,
     region: Option<Id>,
     date_order: DateOrder,
     suppression: Suppression,
@@ -272,6 +272,44 @@ impl Scrubber {
         Ok((source, plan))
     }
 
+    /// What a worker needs to decide parts of this job (see [`crate::parallel::Context`]).
+    pub(crate) fn context(
+        &self,
+        headers: &[String],
+        sniffed: &input::Sniffed,
+    ) -> crate::parallel::Context {
+        crate::parallel::Context {
+            policy: serde_json::to_string(&self.policy).expect("the policy is plain data"),
+            today: self.today.to_string(),
+            hash_key: self.hash_key.clone(),
+            headers: headers.to_vec(),
+            delimiter: sniffed.delimiter,
+            bom: sniffed.bom,
+            suppression: self.suppression.export(),
+        }
+    }
+
+    /// The job a [`crate::parallel::Context`] describes, in another worker.
+    pub(crate) fn from_context(
+        context: crate::parallel::Context,
+    ) -> Result<(Scrubber, Plan, input::Sniffed)> {
+        let policy = Policy::from_json(&context.policy)?;
+        let today = dates::parse_iso(&context.today).ok_or_else(|| Error::policy("bad today"))?;
+        let mut scrubber = Scrubber::new(policy, today)?;
+        scrubber.hash_key = context.hash_key;
+        scrubber.suppression = Suppression::import(context.suppression);
+        let plan = scrubber.plan(context.headers)?;
+        let sniffed = input::Sniffed {
+            encoding: "UTF-8",
+            delimiter: context.delimiter,
+            bom: context.bom,
+            format: "csv",
+            sheet: None,
+            sheets: Vec::new(),
+        };
+        Ok((scrubber, plan, sniffed))
+    }
+
     /// The column plan for a file with these headers.
     pub(crate) fn plan(&self, headers: Vec<String>) -> Result<Plan> {
         Plan::new(&self.policy, headers)
@@ -336,24 +374,28 @@ impl Scrubber {
                 eval: RowEval::new(self, &plan, source.from_sheet())?,
                 part: &mut part,
                 merger: &mut merger,
+                cleaned: &mut *cleaned,
+                removed: &mut *removed,
                 progress,
             };
             read_rows(&mut source, true, &mut rows)
         };
         // Rows read before an error are written, as they would be row by row.
-        merger.merge(&part, 0)?;
+        merger.merge(&part, 0, cleaned, removed)?;
         result?;
+        cleaned.flush()?;
+        removed.flush()?;
         let sha = source.sha256_hex();
         self.finish_scrub(&plan, &source.sniffed, merger, source.bytes_read(), sha)
     }
 
     /// Writes both outputs' header rows and returns the merger that writes their rows.
-    pub(crate) fn merger<'w>(
+    pub(crate) fn merger(
         &self,
         plan: &Plan,
-        cleaned: &'w mut dyn Write,
-        removed: &'w mut dyn Write,
-    ) -> Result<Merger<'w>> {
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+    ) -> Result<Merger> {
         let out = &self.policy.output;
         let flag = self.policy.mode == Mode::Flag;
         let hashing = self.hasher()?;
@@ -378,8 +420,6 @@ impl Scrubber {
         clean_out.finish()?;
         removed_out.finish()?;
         Ok(Merger {
-            cleaned,
-            removed,
             flag,
             dedupe_on: self.policy.dedupe,
             quote: csv && out.formula_safe,
@@ -400,12 +440,10 @@ impl Scrubber {
         &mut self,
         plan: &Plan,
         sniffed: &input::Sniffed,
-        merger: Merger<'_>,
+        merger: Merger,
         input_bytes: u64,
         input_sha256: String,
     ) -> Result<Report> {
-        merger.cleaned.flush()?;
-        merger.removed.flush()?;
         self.suppression.add_matches(&merger.matched);
         let (consent_values, consent_other_values_rows) = merger
             .consent
@@ -481,9 +519,10 @@ fn read_rows(source: &mut Source<'_>, last: bool, rows: &mut dyn Rows) -> Result
     Ok(complete)
 }
 
-/// The refusals one read (of a whole list, or of one part) found.
+/// The refusals one read (of a whole list, or of one part) found. Opaque outside the
+/// engine: it goes from a part worker to the merge ([`crate::parallel`]).
 #[derive(Debug, Default)]
-pub(crate) struct ScanPart {
+pub struct ScanPart {
     /// E.164 keys of valid numbers on rows without consent, one per such row.
     pub(crate) refusals: Vec<u64>,
     /// Line ends in the part.
@@ -620,27 +659,31 @@ pub(crate) fn scrub_rest_reader<R: Read>(
     plan: &Plan,
     sniffed: &input::Sniffed,
     reader: R,
-    merger: &mut Merger<'_>,
+    merger: &mut Merger,
     lines: u64,
+    (cleaned, removed): (&mut dyn Write, &mut dyn Write),
 ) -> Result<()> {
     let mut source = input::open_part(reader, sniffed, true);
     let mut part = ScrubPart {
         matched: vec![0; scrubber.suppression.lists().len()],
         ..ScrubPart::default()
     };
-    struct Rest<'a, 'p, 'w> {
+    struct Rest<'a, 'p> {
         eval: RowEval<'a>,
         part: &'p mut ScrubPart,
-        merger: &'p mut Merger<'w>,
+        merger: &'p mut Merger,
         lines: u64,
+        cleaned: &'p mut dyn Write,
+        removed: &'p mut dyn Write,
     }
-    impl Rows for Rest<'_, '_, '_> {
+    impl Rows for Rest<'_, '_> {
         fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
             self.eval.row(record, line, self.part)
         }
 
         fn batch(&mut self, _source: &Source<'_>, _rows: u64, _done: bool) -> Result<()> {
-            self.merger.merge(self.part, self.lines)?;
+            self.merger
+                .merge(self.part, self.lines, self.cleaned, self.removed)?;
             self.part.clear();
             Ok(())
         }
@@ -651,11 +694,13 @@ pub(crate) fn scrub_rest_reader<R: Read>(
         &mut Rest {
             eval: RowEval::new(scrubber, plan, false)?,
             part: &mut part,
-            merger,
+            merger: &mut *merger,
             lines,
+            cleaned: &mut *cleaned,
+            removed: &mut *removed,
         },
     );
-    merger.merge(&part, lines)?;
+    merger.merge(&part, lines, cleaned, removed)?;
     result.map(|_| ())
 }
 
@@ -676,8 +721,9 @@ pub(crate) struct RowMeta {
 }
 
 /// Rows decided but for dedupe, ready to merge: a part read in parallel, or a batch.
+/// Opaque outside the engine ([`crate::parallel`]).
 #[derive(Debug, Default)]
-pub(crate) struct ScrubPart {
+pub struct ScrubPart {
     pub(crate) rows: Vec<RowMeta>,
     pub(crate) bytes: Vec<u8>,
     pub(crate) invalid_kept: u64,
@@ -856,20 +902,23 @@ impl<'a> RowEval<'a> {
     }
 }
 
-struct ScrubRows<'a, 'p, 'w> {
+struct ScrubRows<'a, 'p> {
     eval: RowEval<'a>,
     part: &'p mut ScrubPart,
-    merger: &'p mut Merger<'w>,
+    merger: &'p mut Merger,
+    cleaned: &'p mut dyn Write,
+    removed: &'p mut dyn Write,
     progress: &'p mut dyn FnMut(Progress),
 }
 
-impl Rows for ScrubRows<'_, '_, '_> {
+impl Rows for ScrubRows<'_, '_> {
     fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
         self.eval.row(record, line, self.part)
     }
 
     fn batch(&mut self, source: &Source<'_>, rows: u64, _done: bool) -> Result<()> {
-        self.merger.merge(self.part, 0)?;
+        self.merger
+            .merge(self.part, 0, self.cleaned, self.removed)?;
         self.part.clear();
         (self.progress)(Progress {
             phase: Phase::Scrub,
@@ -911,9 +960,7 @@ pub(crate) fn scrub_part(
 
 /// Writes decided rows in list order: dedupe (a number is kept once, in its first kept
 /// row), the counts, and the `line`/`reasons` (or `scrub_status`) fields.
-pub(crate) struct Merger<'w> {
-    cleaned: &'w mut dyn Write,
-    removed: &'w mut dyn Write,
+pub(crate) struct Merger {
     flag: bool,
     dedupe_on: bool,
     quote: bool,
@@ -928,10 +975,16 @@ pub(crate) struct Merger<'w> {
     invalid_kept: u64,
 }
 
-impl Merger<'_> {
+impl Merger {
     /// Writes a part's rows; `lines` is added to their lines (the line ends before the
     /// part, for a part read on its own).
-    pub(crate) fn merge(&mut self, part: &ScrubPart, lines: u64) -> Result<()> {
+    pub(crate) fn merge(
+        &mut self,
+        part: &ScrubPart,
+        lines: u64,
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+    ) -> Result<()> {
         let mut at = 0;
         for row in &part.rows {
             self.rows_read += 1;
@@ -955,25 +1008,24 @@ impl Merger<'_> {
             at += len + alt;
             if self.flag || reasons.is_empty() {
                 self.rows_kept += 1;
-                self.cleaned.write_all(main)?;
+                cleaned.write_all(main)?;
                 if self.flag {
                     if !reasons.is_empty() {
                         self.rows_flagged += 1;
                     }
-                    tail_field(self.cleaned, reasons.joined().as_bytes(), self.quote)?;
+                    tail_field(cleaned, reasons.joined().as_bytes(), self.quote)?;
                 }
-                self.cleaned.write_all(b"\n")?;
+                cleaned.write_all(b"\n")?;
             } else {
                 self.rows_removed += 1;
-                self.removed
-                    .write_all(if alt > 0 { second } else { main })?;
+                removed.write_all(if alt > 0 { second } else { main })?;
                 tail_field(
-                    self.removed,
+                    removed,
                     (row.line + lines).to_string().as_bytes(),
                     self.quote,
                 )?;
-                tail_field(self.removed, reasons.joined().as_bytes(), self.quote)?;
-                self.removed.write_all(b"\n")?;
+                tail_field(removed, reasons.joined().as_bytes(), self.quote)?;
+                removed.write_all(b"\n")?;
             }
         }
         self.invalid_kept += part.invalid_kept;

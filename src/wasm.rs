@@ -96,6 +96,43 @@ pub fn scrub(
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let started = now_ms();
+    let (mut scrubber, options) = build_scrubber(policy, opt_outs, options)?;
+    let callback = |name: &str| sink_callback(&sinks, name);
+    let passphrase = options.passphrase.as_deref();
+    let mut cleaned =
+        Sealed::new(JsSink::new(callback("cleaned")?), passphrase).map_err(to_js_error)?;
+    let mut removed =
+        Sealed::new(JsSink::new(callback("removed")?), passphrase).map_err(to_js_error)?;
+    let progress_fn = callback("progress")?;
+    let mut progress = |p: crate::Progress| {
+        if let Ok(value) = encode(&p) {
+            // A throwing progress callback must not stop the scrub.
+            let _ = progress_fn.call1(&JsValue::NULL, &value);
+        }
+    };
+    let mut report = scrubber
+        .run(
+            &mut || {
+                JsReader::new(input.clone())
+                    .map_err(|_| Error::input("the input can no longer be read"))
+            },
+            &mut cleaned,
+            &mut removed,
+            &mut progress,
+        )
+        .map_err(to_js_error)?;
+    cleaned.finish().map_err(to_js_error)?;
+    removed.finish().map_err(to_js_error)?;
+    report.elapsed_ms = now_ms() - started;
+    encode(&report)
+}
+
+/// The policy, options and opt-out lists of a scrub call, read into a [`Scrubber`].
+fn build_scrubber(
+    policy: JsValue,
+    opt_outs: Array,
+    options: JsValue,
+) -> Result<(Scrubber, ScrubOptions), JsValue> {
     // Through JSON text rather than serde-wasm-bindgen: its struct decoding reads only the
     // known keys, so `deny_unknown_fields` would never see a typo such as `grantd`.
     let policy = js_sys::JSON::stringify(&policy)
@@ -126,42 +163,245 @@ pub fn scrub(
             .add_opt_out_list(&name, JsReader::new(data)?)
             .map_err(to_js_error)?;
     }
-    let callback = |name: &str| -> Result<Function, JsValue> {
-        Reflect::get(&sinks, &name.into())?
-            .dyn_into::<Function>()
-            .map_err(|_| {
-                JsValue::from(js_sys::TypeError::new(&format!(
-                    "sinks.{name} must be a function"
-                )))
-            })
-    };
-    let passphrase = options.passphrase.as_deref();
-    let mut cleaned =
-        Sealed::new(JsSink::new(callback("cleaned")?), passphrase).map_err(to_js_error)?;
-    let mut removed =
-        Sealed::new(JsSink::new(callback("removed")?), passphrase).map_err(to_js_error)?;
-    let progress_fn = callback("progress")?;
-    let mut progress = |p: crate::Progress| {
-        if let Ok(value) = encode(&p) {
-            // A throwing progress callback must not stop the scrub.
-            let _ = progress_fn.call1(&JsValue::NULL, &value);
+    Ok((scrubber, options))
+}
+
+/// `sinks[name]` as a function.
+fn sink_callback(sinks: &JsValue, name: &str) -> Result<Function, JsValue> {
+    Reflect::get(sinks, &name.into())?
+        .dyn_into::<Function>()
+        .map_err(|_| {
+            JsValue::from(js_sys::TypeError::new(&format!(
+                "sinks.{name} must be a function"
+            )))
+        })
+}
+
+/// A `Blob` with random access (for [`crate::parallel`]), read with `FileReaderSync`.
+struct BlobAt {
+    blob: web_sys::Blob,
+    reader: web_sys::FileReaderSync,
+    size: u64,
+}
+
+impl BlobAt {
+    fn new(value: &JsValue) -> Result<Option<BlobAt>, JsValue> {
+        let Some(blob) = value.dyn_ref::<web_sys::Blob>() else {
+            return Ok(None);
+        };
+        Ok(Some(BlobAt {
+            blob: blob.clone(),
+            reader: web_sys::FileReaderSync::new()?,
+            size: blob.size() as u64,
+        }))
+    }
+}
+
+impl crate::parallel::ReadAt for BlobAt {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let end = (offset + buf.len() as u64).min(self.size);
+        if offset >= end {
+            return Ok(0);
         }
-    };
-    let mut report = scrubber
-        .run(
-            &mut || {
-                JsReader::new(input.clone())
-                    .map_err(|_| Error::input("the input can no longer be read"))
-            },
-            &mut cleaned,
-            &mut removed,
-            &mut progress,
-        )
-        .map_err(to_js_error)?;
-    cleaned.finish().map_err(to_js_error)?;
-    removed.finish().map_err(to_js_error)?;
-    report.elapsed_ms = now_ms() - started;
-    encode(&report)
+        let slice = self
+            .blob
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(js_io_error)?;
+        let bytes = Uint8Array::new(
+            &self
+                .reader
+                .read_as_array_buffer(&slice)
+                .map_err(js_io_error)?
+                .into(),
+        );
+        let n = bytes.length() as usize;
+        bytes.copy_to(&mut buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A scrub read in parts by other workers and merged here (see `www/worker.js`):
+/// `ParallelScrub.start(input, policy, optOuts, sinks, options)` gives one, or
+/// `undefined` when the job is to run row by row (`scrub`): not a `Blob`, not UTF-8
+/// text, small, a passphrase, a workbook output. Then: `parts()`, `context()` for the
+/// part workers (`PartWorker`), `mergeScan(i, bytes)` for each scan part in order when
+/// `twoPasses()`, `context()` again, `startScrub()`, `mergeScrub(i, bytes)` for each
+/// part in order, `finish()` for the report. A merge that returns false (the part ended
+/// inside a record) is followed by `scanRest(i)` / `scrubRest(i)` and no more parts.
+#[wasm_bindgen]
+pub struct ParallelScrub {
+    job: crate::parallel::Coordinator,
+    src: BlobAt,
+    cleaned: JsSink,
+    removed: JsSink,
+    progress: Function,
+    started: f64,
+}
+
+#[wasm_bindgen]
+impl ParallelScrub {
+    /// See the type's documentation.
+    pub fn start(
+        input: JsValue,
+        policy: JsValue,
+        opt_outs: Array,
+        sinks: JsValue,
+        options: JsValue,
+    ) -> Result<Option<ParallelScrub>, JsValue> {
+        let started = now_ms();
+        let Some(src) = BlobAt::new(&input)? else {
+            return Ok(None);
+        };
+        let (scrubber, options) = build_scrubber(policy, opt_outs, options)?;
+        if options.passphrase.is_some() || options.sheet.is_some() {
+            return Ok(None);
+        }
+        let job = match crate::parallel::Coordinator::new(scrubber, &src).map_err(to_js_error)? {
+            Ok(job) => job,
+            Err(_) => return Ok(None),
+        };
+        Ok(Some(ParallelScrub {
+            job,
+            src,
+            cleaned: JsSink::new(sink_callback(&sinks, "cleaned")?),
+            removed: JsSink::new(sink_callback(&sinks, "removed")?),
+            progress: sink_callback(&sinks, "progress")?,
+            started,
+        }))
+    }
+
+    /// The parts' byte ranges as a flat array: start, end, start, end, …
+    pub fn parts(&self) -> Vec<f64> {
+        self.job
+            .parts()
+            .iter()
+            .flat_map(|&(start, end)| [start as f64, end as f64])
+            .collect()
+    }
+
+    /// True when the parts are scanned first (consent is checked).
+    #[wasm_bindgen(js_name = twoPasses)]
+    pub fn two_passes(&self) -> bool {
+        self.job.two_passes()
+    }
+
+    /// The JSON a `PartWorker` is built from (again after the scan).
+    pub fn context(&self) -> String {
+        self.job.context_json()
+    }
+
+    fn report_progress(&self, progress: crate::Progress) {
+        if let Ok(value) = encode(&progress) {
+            let _ = self.progress.call1(&JsValue::NULL, &value);
+        }
+    }
+
+    /// Merges scan part `i` (from `PartWorker.scan`). False: call `scanRest(i)`.
+    #[wasm_bindgen(js_name = mergeScan)]
+    pub fn merge_scan(&mut self, i: usize, part: &[u8]) -> Result<bool, JsValue> {
+        let part = crate::parallel::decode_scan(part);
+        let (complete, progress) = self.job.merge_scan(i, part).map_err(to_js_error)?;
+        self.report_progress(progress);
+        Ok(complete)
+    }
+
+    /// Scans from part `i` to the end here, in one piece.
+    #[wasm_bindgen(js_name = scanRest)]
+    pub fn scan_rest(&mut self, i: usize) -> Result<(), JsValue> {
+        self.job.scan_rest(&self.src, i).map_err(to_js_error)
+    }
+
+    /// Writes the header rows: the scrub's parts may be merged from now on.
+    #[wasm_bindgen(js_name = startScrub)]
+    pub fn start_scrub(&mut self) -> Result<(), JsValue> {
+        self.job
+            .start_scrub(&self.src, &mut self.cleaned, &mut self.removed)
+            .map_err(to_js_error)
+    }
+
+    /// Merges scrub part `i` (from `PartWorker.scrub`) into the outputs. False: call
+    /// `scrubRest(i)`.
+    #[wasm_bindgen(js_name = mergeScrub)]
+    pub fn merge_scrub(&mut self, i: usize, part: &[u8]) -> Result<bool, JsValue> {
+        let part = crate::parallel::decode_scrub(part);
+        let (complete, progress) = self
+            .job
+            .merge_scrub(&self.src, i, part, &mut self.cleaned, &mut self.removed)
+            .map_err(to_js_error)?;
+        self.report_progress(progress);
+        Ok(complete)
+    }
+
+    /// Scrubs from part `i` to the end here, in one piece.
+    #[wasm_bindgen(js_name = scrubRest)]
+    pub fn scrub_rest(&mut self, i: usize) -> Result<(), JsValue> {
+        self.job
+            .scrub_rest(&self.src, i, &mut self.cleaned, &mut self.removed)
+            .map_err(to_js_error)
+    }
+
+    /// Flushes the outputs and returns the report.
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        self.cleaned.flush().map_err(|e| to_js_error(e.into()))?;
+        self.removed.flush().map_err(|e| to_js_error(e.into()))?;
+        let mut report = self.job.finish(&self.src).map_err(to_js_error)?;
+        report.elapsed_ms = now_ms() - self.started;
+        encode(&report)
+    }
+}
+
+/// Decides parts of a `ParallelScrub` in another worker: `new PartWorker(context)`, then
+/// `scan(blob, start, end, last)` / `scrub(…)` give the bytes to hand to `mergeScan` /
+/// `mergeScrub` (transferable). A part's error travels inside those bytes.
+#[wasm_bindgen]
+pub struct PartWorker {
+    engine: crate::parallel::PartEngine,
+    reader: web_sys::FileReaderSync,
+}
+
+#[wasm_bindgen]
+impl PartWorker {
+    /// The part engine for a job's `context()`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(context: &str) -> Result<PartWorker, JsValue> {
+        Ok(PartWorker {
+            engine: crate::parallel::PartEngine::new(context).map_err(to_js_error)?,
+            reader: web_sys::FileReaderSync::new()?,
+        })
+    }
+
+    fn read(&self, blob: &web_sys::Blob, start: f64, end: f64) -> Result<Vec<u8>, JsValue> {
+        let slice = blob.slice_with_f64_and_f64(start, end)?;
+        Ok(Uint8Array::new(&self.reader.read_as_array_buffer(&slice)?.into()).to_vec())
+    }
+
+    /// Scans bytes `start..end` of `blob` (`last`: to the end of the file).
+    pub fn scan(
+        &self,
+        blob: &web_sys::Blob,
+        start: f64,
+        end: f64,
+        last: bool,
+    ) -> Result<Vec<u8>, JsValue> {
+        let bytes = self.read(blob, start, end)?;
+        Ok(self.engine.scan_part_bytes(&bytes, last))
+    }
+
+    /// Decides bytes `start..end` of `blob` but for dedupe.
+    pub fn scrub(
+        &self,
+        blob: &web_sys::Blob,
+        start: f64,
+        end: f64,
+        last: bool,
+    ) -> Result<Vec<u8>, JsValue> {
+        let bytes = self.read(blob, start, end)?;
+        Ok(self.engine.scrub_part_bytes(&bytes, last))
+    }
 }
 
 fn decode_optional<T: for<'de> Deserialize<'de> + Default>(value: JsValue) -> Result<T, JsValue> {

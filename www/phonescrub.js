@@ -145,11 +145,13 @@ export class Scrubber {
    *   hashKey: the secret for keyed hashes (`output.hash.keyed`), kept out of the policy and report;
    *   passphrase: encrypt the cleaned and removed outputs (age, scrypt); an empty one is
    *   refused rather than ignored, so a caller never gets plain output it thinks is sealed;
-   *   sheet: the sheet of a spreadsheet input (the first when absent).
+   *   sheet: the sheet of a spreadsheet input (the first when absent);
+   *   parallel: false to read a large list row by row in one worker (default: cut into
+   *   parts decided by one worker per core, merged in order; the same result).
    * With `output.format: 'xlsx'` in the policy, `cleaned` and `removed` are .xlsx workbooks.
    * @returns {Promise<ScrubResult>}
    */
-  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey, passphrase, sheet } = {}) {
+  async scrub(input, policy, { optOut = [], onProgress, signal, today, hashKey, passphrase, sheet, parallel } = {}) {
     const optOuts = optOut.map((entry, i) => {
       if (entry && !(entry instanceof Blob) && !isBytes(entry) && 'data' in entry) {
         return { name: String(entry.name), data: toBlob(entry.data, `optOut[${i}].data`) };
@@ -162,6 +164,7 @@ export class Scrubber {
       ...(hashKey ? { hashKey } : {}),
       ...(passphrase != null ? { passphrase: String(passphrase) } : {}),
       ...(sheet ? { sheet: String(sheet) } : {}),
+      ...(parallel === false ? { parallel: false } : {}),
     };
     /** @type {ScrubResult} */
     const result = await this.#request('scrub', { input: toBlob(input, 'input'), policy, optOuts, options }, { signal, onProgress });

@@ -22,14 +22,14 @@
 // file is never copied whole into this worker's memory; outputs arrive in ~1 MiB chunks
 // that become Blob parts, and Blobs cross back to the page without a copy.
 
-import init, { engineVersion, profile, scrub } from './pkg/phonescrub.js';
+import init, { engineVersion, profile, scrub, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 
 /** Loads the full engine's glue module (scripts/build-offline.mjs swaps this line). */
 const importFull = () => import('./pkg-full/phonescrub.js');
 
-/** @typedef {{engineVersion: () => string, profile: typeof profile, scrub: typeof scrub, core: boolean}} Engine */
+/** @typedef {{engineVersion: () => string, profile: typeof profile, scrub: typeof scrub, ParallelScrub: typeof ParallelScrub, PartWorker: typeof PartWorker, core: boolean}} Engine */
 /** The engine jobs run on: the core until a job needs the full one. @type {Engine} */
-let engine = { engineVersion, profile, scrub, core: true };
+let engine = { engineVersion, profile, scrub, ParallelScrub, PartWorker, core: true };
 /** @type {Promise<unknown> | null} */
 let ready = null;
 /** @type {Promise<Engine> | null} */
@@ -65,6 +65,22 @@ async function run(message) {
       // A passphrase or .xlsx output: the full engine at once, before the opt-outs are read.
       reply(id, 'result', { result: await onEngine(Boolean(message.options?.passphrase) || message.policy?.output?.format === 'xlsx', (e) => runScrub(message, e)) });
       return;
+    // A part worker's requests (this script, started by an engine worker: see runParts).
+    case 'part-context':
+      partEngine?.free();
+      partEngine = null;
+      partEngine = new engine.PartWorker(message.context);
+      reply(id, 'result', { result: null });
+      return;
+    case 'part-scan':
+    case 'part-scrub': {
+      if (!partEngine) throw new Error('a part request before its context');
+      const part = partEngine;
+      const { input, start, end, last } = message;
+      const bytes = guard(() => (type === 'part-scan' ? part.scan(input, start, end, last) : part.scrub(input, start, end, last)), () => 0, null);
+      self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
+      return;
+    }
     default:
       throw new TypeError(`unknown request type ${JSON.stringify(type)}`);
   }
@@ -75,17 +91,17 @@ async function run(message) {
  * the core refuses the job with kind "needs-module" (then the job runs again).
  * @template T
  * @param {boolean} needsFull
- * @param {(engine: Engine) => T} job
+ * @param {(engine: Engine) => T | Promise<T>} job
  * @returns {Promise<T>}
  */
 async function onEngine(needsFull, job) {
   if (needsFull && engine.core) engine = await loadFull();
   try {
-    return job(engine);
+    return await job(engine);
   } catch (err) {
     if (/** @type {any} */ (err)?.kind !== 'needs-module' || !engine.core) throw err;
     engine = await loadFull();
-    return job(engine);
+    return await job(engine);
   }
 }
 
@@ -96,7 +112,7 @@ async function onEngine(needsFull, job) {
 async function loadFull() {
   fullReady ??= importFull().then(async (glue) => {
     await glue.default(); // pkg-full/phonescrub_bg.wasm, beside its glue
-    return { engineVersion: glue.engineVersion, profile: glue.profile, scrub: glue.scrub, core: false };
+    return { engineVersion: glue.engineVersion, profile: glue.profile, scrub: glue.scrub, ParallelScrub: glue.ParallelScrub, PartWorker: glue.PartWorker, core: false };
   });
   try {
     return await fullReady;
@@ -112,7 +128,7 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
  * @param {any} message
  * @param {Engine} engine
  */
-function runScrub({ id, input, policy, optOuts = [], options = {} }, engine) {
+async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl }, engine) {
   // Each ~1 MiB chunk becomes a Blob at once: its bytes move to the browser's blob store
   // (which can page to disk) and the worker's copy is garbage, so the worker holds no
   // growing copy of the outputs; the final Blob of Blobs copies nothing.
@@ -132,13 +148,134 @@ function runScrub({ id, input, policy, optOuts = [], options = {} }, engine) {
       reply(id, 'progress', { phase: p.phase, twoPasses: p.twoPasses, rows: p.rows, bytes: p.bytes, fraction });
     },
   };
-  const report = guard(() => engine.scrub(input, policy, optOuts, sinks, options), () => rows, input);
+  // A large UTF-8 list is cut into parts that other workers decide while this one
+  // merges them (src/parallel.rs); anything else (or one core) runs row by row here.
+  const { parallel = true, ...engineOptions } = options;
+  const cores = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
+  const job = parallel && cores > 1 && input instanceof Blob
+    ? guard(() => engine.ParallelScrub.start(input, policy, optOuts, sinks, engineOptions), () => rows, input)
+    : undefined;
+  const report = job
+    ? await runParts(job, input, cores, wasmUrl, () => rows)
+    : guard(() => engine.scrub(input, policy, optOuts, sinks, engineOptions), () => rows, input);
   const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
     cleaned: new Blob(cleaned, { type }),
     removed: new Blob(removed, { type }),
     report,
   };
+}
+
+/** Part workers at most (each holds an engine instance). */
+const MAX_PART_WORKERS = 4;
+/** This worker's part workers, started on the first large scrub and kept. @type {PartClient[]} */
+let partPool = [];
+/** The engine a part worker decides parts with, for the job of the last context. @type {PartWorker | null} */
+let partEngine = null;
+
+/** A part worker: this script again, in a nested worker. */
+class PartClient {
+  /** @param {string | undefined} wasmUrl */
+  constructor(wasmUrl) {
+    this.wasmUrl = wasmUrl;
+    this.worker = new Worker(self.location.href, { type: 'module', name: 'phonescrub-part' });
+    this.nextId = 1;
+    /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void}>} */
+    this.pending = new Map();
+    this.worker.onmessage = (/** @type {MessageEvent} */ event) => {
+      const { id, type, result, error } = event.data ?? {};
+      const call = this.pending.get(id);
+      if (!call || type === 'progress') return;
+      this.pending.delete(id);
+      if (type === 'error') call.reject(Object.assign(new Error(error?.message ?? 'a part worker failed'), error ?? {}));
+      else call.resolve(result);
+    };
+    this.worker.onerror = (/** @type {ErrorEvent} */ event) => {
+      event.preventDefault?.();
+      this.fail(crash(`a part worker stopped: ${event.message ?? 'unknown error'}`, 0));
+    };
+  }
+
+  /** @param {Error} err */
+  fail(err) {
+    for (const call of this.pending.values()) call.reject(err);
+    this.pending.clear();
+  }
+
+  /**
+   * @param {object} body
+   * @returns {Promise<any>}
+   */
+  call(body) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, wasmUrl: this.wasmUrl, ...body });
+    });
+  }
+
+  terminate() {
+    this.worker.terminate();
+    this.fail(new Error('part worker stopped'));
+  }
+}
+
+/**
+ * Runs a ParallelScrub: part workers decide the parts (scan first when consent is
+ * checked), this worker merges them in file order, at most two parts a worker ahead.
+ * @param {ParallelScrub} job
+ * @param {Blob} input
+ * @param {number} count  part workers
+ * @param {string | undefined} wasmUrl
+ * @param {() => number} rowsSoFar
+ */
+async function runParts(job, input, count, wasmUrl, rowsSoFar) {
+  try {
+    while (partPool.length < count) partPool.push(new PartClient(wasmUrl));
+    const pool = partPool.slice(0, count);
+    const ranges = job.parts();
+    const parts = ranges.length / 2;
+    /** @param {'scan' | 'scrub'} kind */
+    const phase = async (kind) => {
+      const context = job.context();
+      await Promise.all(pool.map((w) => w.call({ type: 'part-context', context })));
+      /** @type {Map<number, Promise<Uint8Array>>} */
+      const inflight = new Map();
+      let next = 0;
+      for (let i = 0; i < parts; i++) {
+        while (next < parts && next < i + 2 * pool.length) {
+          const n = next++;
+          inflight.set(n, pool[n % pool.length].call({
+            type: `part-${kind}`, input, start: ranges[2 * n], end: ranges[2 * n + 1], last: n === parts - 1,
+          }));
+        }
+        const bytes = await /** @type {Promise<Uint8Array>} */ (inflight.get(i));
+        inflight.delete(i);
+        const complete = guard(() => (kind === 'scan' ? job.mergeScan(i, bytes) : job.mergeScrub(i, bytes)), rowsSoFar, input);
+        if (!complete) {
+          // The part ended inside a quoted field: read on from its start here, in one piece.
+          guard(() => (kind === 'scan' ? job.scanRest(i) : job.scrubRest(i)), rowsSoFar, input);
+          for (const pending of inflight.values()) pending.catch(() => {});
+          return;
+        }
+      }
+    };
+    if (job.twoPasses()) await phase('scan');
+    guard(() => job.startScrub(), rowsSoFar, input);
+    await phase('scrub');
+    return guard(() => job.finish(), rowsSoFar, input);
+  } catch (err) {
+    // A part worker that failed may hold half a job: start afresh next time.
+    for (const w of partPool) w.terminate();
+    partPool = [];
+    throw err;
+  } finally {
+    try {
+      job.free();
+    } catch {
+      // a trapped instance: nothing left to free
+    }
+  }
 }
 
 /**

@@ -93,6 +93,16 @@ impl Reasons {
         Reason::ALL.into_iter().filter(move |r| self.contains(*r))
     }
 
+    /// The set as bits (for sending between workers).
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// The set [`Reasons::bits`] gave.
+    pub fn from_bits(bits: u16) -> Reasons {
+        Reasons(bits)
+    }
+
     /// The codes joined with `;`, as written in the `reasons` column.
     pub fn joined(self) -> String {
         self.iter().map(Reason::code).collect::<Vec<_>>().join(";")

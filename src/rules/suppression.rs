@@ -15,7 +15,7 @@ use crate::protect;
 use crate::sheet::{self, PhoneCell};
 
 /// What one opt-out list contributed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OptOutList {
     /// The list's name (its file name, where known).
@@ -37,6 +37,15 @@ pub enum OptOut {
     Listed(usize),
     /// Another row of the contact list refuses it.
     Refused,
+}
+
+/// A [`Suppression`] as plain data, to send to another worker.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
+pub struct SuppressionState {
+    listed: Vec<(u64, usize)>,
+    digests: Vec<([u8; 32], usize)>,
+    refusals: Vec<(u64, u32)>,
+    lists: Vec<OptOutList>,
 }
 
 /// Numbers that must not be contacted.
@@ -145,6 +154,26 @@ impl Suppression {
         for (list, n) in self.lists.iter_mut().zip(matched) {
             list.rows_matched += n;
         }
+    }
+
+    /// Everything read so far, to hand to another worker ([`Suppression::import`]).
+    pub fn export(&self) -> SuppressionState {
+        SuppressionState {
+            listed: self.listed.iter().map(|(&k, &v)| (k, v)).collect(),
+            digests: self.digests.iter().map(|(&k, &v)| (k, v)).collect(),
+            refusals: self.refusals.iter().map(|(&k, &v)| (k, v)).collect(),
+            lists: self.lists.clone(),
+        }
+    }
+
+    /// The suppression [`Suppression::export`] described.
+    pub fn import(state: SuppressionState) -> Suppression {
+        let mut s = Suppression::default();
+        s.listed.extend(state.listed);
+        s.digests.extend(state.digests);
+        s.refusals.extend(state.refusals);
+        s.lists = state.lists;
+        s
     }
 
     /// The lists read, for the report.

@@ -344,6 +344,12 @@ export interface ScrubOptions {
   passphrase?: string;
   /** For a spreadsheet: the sheet to scrub (default: the first). */
   sheet?: string;
+  /**
+   * A large UTF-8 list (8 MiB or more) is cut into parts decided by one worker per core
+   * (up to 4) and merged in order, with the same result as one worker; `false` reads it
+   * row by row in one worker.
+   */
+  parallel?: boolean;
 }
 
 export interface ScrubResult {

@@ -1,0 +1,74 @@
+// A large list through the real API on several cores: the engine worker cuts it into
+// parts, part workers (nested workers) decide them, the engine worker merges them in
+// order (src/parallel.rs, www/worker.js). The result must be the one-worker result, byte
+// for byte, report and all.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setUp } from './helpers.mjs';
+
+/** @type {Awaited<ReturnType<typeof setUp>>} */
+let env;
+
+before(async () => {
+  env = await setUp();
+  await env.page.goto(new URL('/index.html', env.server.url).href);
+});
+
+after(async () => {
+  await env?.tearDown();
+});
+
+test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async (t) => {
+  const cores = await env.page.evaluate(() => navigator.hardwareConcurrency);
+  if (cores < 2) {
+    t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
+    return;
+  }
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    // Messy on purpose: national and international forms, repeats across the whole list,
+    // refusals (two passes), bad numbers, a quoted field with a line break now and then.
+    const rows = ['id,name,phone,consent,last_contact'];
+    const phones = ['0121 294 1091', '+44 121 294 1092', '12', '', '+447400123456', '07400 123457', '(650) 253-0000'];
+    for (let i = 0; rows.length < 240_000; i++) {
+      const phone = i % 3 === 0 ? `+4412129${String(i % 90_000).padStart(5, '0')}` : phones[i % phones.length];
+      const consent = i % 11 === 0 ? 'no' : i % 97 === 0 ? '"ye\ns"' : 'yes';
+      rows.push(`${i},"Name ${i}",${phone},${consent},2024-0${1 + (i % 9)}-1${i % 10}`);
+    }
+    const file = new File([rows.join('\n') + '\n'], 'big.csv', { type: 'text/csv' });
+    const policy = {
+      phoneColumn: 'phone', defaultRegion: 'GB', consent: { column: 'consent' },
+      retention: { column: 'last_contact', maxAgeDays: 365 }, keepColumns: ['id', 'phone', 'consent'],
+    };
+    const optOut = [{ name: 'dnc.txt', data: new TextEncoder().encode('+441212900007\n+447400123456\n') }];
+    /** @param {boolean} parallel */
+    const run = async (parallel) => {
+      const progress = [];
+      const { cleaned, removed, report } = await scrubber.scrub(file, policy, {
+        optOut, today: '2025-06-30', parallel, onProgress: (p) => progress.push(p),
+      });
+      return { cleaned: await cleaned.text(), removed: await removed.text(), report: { ...report, elapsedMs: 0 }, progress };
+    };
+    const one = await run(false);
+    const parts = await run(true);
+    scrubber.terminate();
+    return { size: file.size, one, parts };
+  });
+  assert.ok(out.size > 8 * 2 ** 20, `${out.size} bytes: big enough to be cut`);
+  // Row by row, progress comes every 8192 rows; merged parts report once a part, at row
+  // counts that are not multiples of 8192: the parts really ran.
+  const oneRows = out.one.progress.filter((p) => p.phase === 'scrub').map((p) => p.rows);
+  assert.ok(oneRows.slice(0, -1).every((r) => r % 8192 === 0), `one-worker progress rows ${oneRows.join(', ')}`);
+  const partRows = out.parts.progress.filter((p) => p.phase === 'scrub').map((p) => p.rows);
+  assert.ok(partRows.some((r) => r % 8192 !== 0), `part progress rows ${partRows.join(', ')}`);
+  assert.ok(out.parts.progress.some((p) => p.phase === 'scan'), 'consent is checked, so the parts are scanned first');
+  assert.equal(out.parts.report.rowsRead, out.one.report.rowsRead);
+  assert.ok(out.one.report.rowsRead >= 239_000);
+  assert.deepEqual(out.parts.report, out.one.report);
+  assert.equal(out.parts.cleaned.length, out.one.cleaned.length);
+  assert.ok(out.parts.cleaned === out.one.cleaned, 'cleaned lists differ');
+  assert.ok(out.parts.removed === out.one.removed, 'removed lists differ');
+  assert.ok(out.one.report.reasons.duplicate > 0 && out.one.report.reasons.opted_out > 0 && out.one.report.reasons.no_consent > 0);
+});

@@ -1,12 +1,11 @@
 //! Consent: which values mean yes, how old consent may be, and what values were seen.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::Serialize;
 use time::Date;
 
 use crate::policy::{ConsentRule, DateOrder, DEFAULT_GRANTED};
 use crate::rules::dates;
+use crate::rules::dedupe::{FastMap, FastSet};
 
 /// At most this many distinct consent values are listed in the report; the rest are
 /// counted under `otherValues` so a free-text column cannot grow memory without bound.
@@ -15,9 +14,12 @@ pub const MAX_LISTED_VALUES: usize = 200;
 /// The consent rule, ready to apply.
 #[derive(Debug)]
 pub struct Consent {
-    granted: HashSet<String>,
+    /// The granted values' keys, as UTF-8 bytes.
+    granted: FastSet<Vec<u8>>,
+    /// The longest of them, in bytes: a cell whose key is longer is not consent.
+    longest: usize,
     max_age_days: Option<u32>,
-    seen: HashMap<String, u64>,
+    seen: FastMap<String, u64>,
     other_values_rows: u64,
 }
 
@@ -39,7 +41,7 @@ pub struct ConsentValue {
 #[derive(Debug, Default)]
 pub struct ValueTally {
     values: Vec<(String, u64)>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
 }
 
 impl ValueTally {
@@ -78,8 +80,12 @@ impl ValueTally {
     }
 }
 
+/// Granted values (as keys) up to this many bytes are matched without allocating.
+const KEY_BUFFER: usize = 64;
+
 /// Case and space insensitive: "Opted In" == "optedin".
 fn key(value: &str) -> String {
+    // `is_granted` computes the same key without allocating; a test checks they agree.
     value
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -90,21 +96,55 @@ fn key(value: &str) -> String {
 impl Consent {
     /// Builds the rule from the policy's consent section.
     pub fn new(rule: &ConsentRule) -> Consent {
-        let granted = match &rule.granted {
-            Some(values) => values.iter().map(|v| key(v)).collect(),
-            None => DEFAULT_GRANTED.iter().map(|v| key(v)).collect(),
+        let granted: FastSet<Vec<u8>> = match &rule.granted {
+            Some(values) => values.iter().map(|v| key(v).into_bytes()).collect(),
+            None => DEFAULT_GRANTED
+                .iter()
+                .map(|v| key(v).into_bytes())
+                .collect(),
         };
         Consent {
+            longest: granted.iter().map(Vec::len).max().unwrap_or(0),
             granted,
             max_age_days: rule.max_age_days,
-            seen: HashMap::new(),
+            seen: FastMap::default(),
             other_values_rows: 0,
         }
     }
 
     /// True when the cell means yes. Unknown and empty values are not consent.
     pub fn is_granted(&self, cell: &str) -> bool {
-        self.granted.contains(&key(cell))
+        // The key (see `key`) built in a stack buffer, given up as soon as it is longer than
+        // every granted value.
+        if self.longest > KEY_BUFFER {
+            return self.granted.contains(key(cell).as_bytes());
+        }
+        let mut buffer = [0u8; KEY_BUFFER];
+        let mut len = 0;
+        if cell.is_ascii() {
+            for b in cell.bytes() {
+                if char::from(b).is_whitespace() {
+                    continue;
+                }
+                if len == self.longest {
+                    return false;
+                }
+                buffer[len] = b.to_ascii_lowercase();
+                len += 1;
+            }
+        } else {
+            for c in cell.chars().filter(|c| !c.is_whitespace()) {
+                for lower in c.to_lowercase() {
+                    let end = len + lower.len_utf8();
+                    if end > self.longest {
+                        return false;
+                    }
+                    lower.encode_utf8(&mut buffer[len..end]);
+                    len = end;
+                }
+            }
+        }
+        self.granted.contains(&buffer[..len])
     }
 
     /// Records a value for the report.
@@ -202,6 +242,73 @@ mod tests {
             "yes please",
         ] {
             assert!(!c.is_granted(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn is_granted_matches_the_allocating_key() {
+        // The granted test as it was: `key` allocated, then a set lookup.
+        fn reference(granted: &[String], cell: &str) -> bool {
+            granted.iter().any(|g| key(g) == key(cell))
+        }
+        let long =
+            "a very long consent value that is longer than the stack buffer of sixty-four bytes";
+        let lists: Vec<Vec<String>> = vec![
+            DEFAULT_GRANTED.iter().map(|s| s.to_string()).collect(),
+            ["Marketing OK", "JA", "İstanbul", "ÉTÉ", "ß", long]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            vec![String::new()],
+        ];
+        const ALPHABET: &[char] = &[
+            'y', 'Y', 'e', 's', 'E', 'S', 'o', 'k', 'O', 'K', 'j', 'a', 'J', 'A', ' ', '\t',
+            '\u{b}', '\u{a0}', '\u{3000}', '-', '1', 'i', 'İ', 'I', '\u{307}', 'É', 'é', 't', 'T',
+            'ß', 'ẞ', 'x', 'n', 'N', 'M', 'm', 'r', 'g', 'p', 'd',
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for granted in &lists {
+            let c = Consent::new(&ConsentRule {
+                granted: Some(granted.clone()),
+                ..rule(None, None)
+            });
+            let mut cells: Vec<String> = granted
+                .iter()
+                .flat_map(|g| {
+                    [
+                        g.clone(),
+                        g.to_uppercase(),
+                        format!(" {g} "),
+                        format!("{g}x"),
+                    ]
+                })
+                .collect();
+            cells.extend(DEFAULT_GRANTED.iter().map(|s| s.to_uppercase()));
+            for _ in 0..100_000 {
+                let len = (next() % 12) as usize;
+                cells.push(
+                    (0..len)
+                        .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+                        .collect(),
+                );
+            }
+            let mut yes = 0;
+            for cell in &cells {
+                let fast = c.is_granted(cell);
+                assert_eq!(
+                    fast,
+                    reference(granted, cell),
+                    "{cell:?} against {granted:?}"
+                );
+                yes += usize::from(fast);
+            }
+            assert!(yes > 10, "{yes}");
         }
     }
 

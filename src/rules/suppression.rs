@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::input;
 use crate::protect;
+use crate::rules::dedupe::{FastMap, FastSet};
 use crate::sheet::{self, PhoneCell};
 
 /// What one opt-out list contributed.
@@ -51,9 +52,9 @@ pub struct SuppressionState {
 /// Numbers that must not be contacted.
 #[derive(Debug, Default)]
 pub struct Suppression {
-    listed: HashMap<u64, usize>,
+    listed: FastMap<u64, usize>,
     digests: HashMap<[u8; 32], usize>,
-    refusals: HashMap<u64, u32>,
+    refusals: FastMap<u64, u32>,
     lists: Vec<OptOutList>,
 }
 
@@ -73,7 +74,7 @@ impl Suppression {
             .map_err(|e| Error::input(format!("opt-out list {name:?}: {e}")))?;
         let index = self.lists.len();
         let mut cells = 0;
-        let mut found = HashSet::new();
+        let mut found = FastSet::default();
         let mut digests = HashSet::new();
         let mut record = csv::ByteRecord::new();
         // A workbook's number cells lost their `+` or leading 0: recovered as in the list.

@@ -195,15 +195,29 @@ fn golden_corpus_sample_agrees_in_wasm() {
 /// A list of about 9 MiB (three parts), messy enough for every rule, with a quoted field
 /// holding a line break every few rows.
 fn big_list() -> String {
-    let phones = ["0121 294 1091", "+44 121 294 1092", "12", "", "+447400123456", "07400 123457"];
+    let phones = [
+        "0121 294 1091",
+        "+44 121 294 1092",
+        "12",
+        "",
+        "+447400123456",
+        "07400 123457",
+    ];
     let consent = ["yes", "no", "yes", "\"ye\ns\""];
     let mut text = String::from("name,phone,consent\n");
     let mut i = 0u64;
     while text.len() < 9 << 20 {
         let phone = phones[(i % 6) as usize];
         // Mostly distinct numbers, some repeats across the whole list.
-        let phone = if i % 3 == 0 { format!("+4412129{:05}", i % 90_000) } else { phone.to_string() };
-        text.push_str(&format!("\"row {i}\",{phone},{}\n", consent[(i % 4) as usize]));
+        let phone = if i % 3 == 0 {
+            format!("+4412129{:05}", i % 90_000)
+        } else {
+            phone.to_string()
+        };
+        text.push_str(&format!(
+            "\"row {i}\",{phone},{}\n",
+            consent[(i % 4) as usize]
+        ));
         i += 1;
     }
     text
@@ -217,12 +231,25 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
     let policy = r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"}}"#;
     let options = || json(r#"{"today":"2025-06-30"}"#);
     let (sinks, cleaned, removed) = collectors();
-    let expected = wasm::scrub(list.clone().into(), json(policy), Array::new(), sinks, options()).unwrap();
+    let expected = wasm::scrub(
+        list.clone().into(),
+        json(policy),
+        Array::new(),
+        sinks,
+        options(),
+    )
+    .unwrap();
 
     let (sinks, p_cleaned, p_removed) = collectors();
-    let mut job = wasm::ParallelScrub::start(list.clone().into(), json(policy), Array::new(), sinks, options())
-        .unwrap()
-        .expect("a 9 MiB UTF-8 list is cut into parts");
+    let mut job = wasm::ParallelScrub::start(
+        list.clone().into(),
+        json(policy),
+        Array::new(),
+        sinks,
+        options(),
+    )
+    .unwrap()
+    .expect("a 9 MiB UTF-8 list is cut into parts");
     let ranges = job.parts();
     let parts = ranges.len() / 2;
     assert!(parts >= 2, "{parts} parts");
@@ -232,9 +259,11 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
         for i in 0..parts {
             let (start, end, last) = (ranges[2 * i], ranges[2 * i + 1], i + 1 == parts);
             let complete = if scan {
-                job.merge_scan(i, &worker.scan(&list, start, end, last).unwrap()).unwrap()
+                job.merge_scan(i, &worker.scan(&list, start, end, last).unwrap())
+                    .unwrap()
             } else {
-                job.merge_scrub(i, &worker.scrub(&list, start, end, last).unwrap()).unwrap()
+                job.merge_scrub(i, &worker.scrub(&list, start, end, last).unwrap())
+                    .unwrap()
             };
             if !complete {
                 // The cut fell inside the quoted line break: the rest in one piece.
@@ -254,7 +283,15 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
 
     assert_eq!(text_of(&p_cleaned), text_of(&cleaned));
     assert_eq!(text_of(&p_removed), text_of(&removed));
-    for key in ["rowsRead", "rowsKept", "rowsRemoved", "distinctNumbers", "inputSha256", "reasons", "consentValues"] {
+    for key in [
+        "rowsRead",
+        "rowsKept",
+        "rowsRemoved",
+        "distinctNumbers",
+        "inputSha256",
+        "reasons",
+        "consentValues",
+    ] {
         assert_eq!(
             js_sys::JSON::stringify(&get(&report, key)).unwrap(),
             js_sys::JSON::stringify(&get(&expected, key)).unwrap(),

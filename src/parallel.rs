@@ -278,6 +278,9 @@ pub struct Coordinator {
     /// Line ends before the next part to merge.
     lines: u64,
     rows_scanned: u64,
+    /// The input's SHA-256 when the caller computed it (the page, with the browser's
+    /// own SHA-256, while the parts run); else it is computed here as parts are merged.
+    input_sha256: Option<String>,
 }
 
 impl Coordinator {
@@ -306,6 +309,7 @@ impl Coordinator {
             merger: None,
             hash: Sha256Reader::default(),
             rows_scanned: 0,
+            input_sha256: None,
         })
     }
 
@@ -364,6 +368,29 @@ impl Coordinator {
         Ok(())
     }
 
+    /// Gives the input's SHA-256 (lowercase hex) instead of having it computed here as
+    /// the parts are merged. Before [`Coordinator::start_scrub`].
+    pub fn set_input_sha256(&mut self, hex: String) -> Result<()> {
+        if hex.len() != 64
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(Error::policy(
+                "the input's SHA-256 must be 64 lowercase hex digits",
+            ));
+        }
+        self.input_sha256 = Some(hex);
+        Ok(())
+    }
+
+    fn feed_hash(&mut self, src: &(impl ReadAt + ?Sized), start: u64, end: u64) -> io::Result<()> {
+        if self.input_sha256.is_some() {
+            return Ok(());
+        }
+        self.hash.feed(src, start, end)
+    }
+
     /// Starts the scrub: the header rows, and the lines counted again from the top.
     pub fn start_scrub(
         &mut self,
@@ -373,7 +400,7 @@ impl Coordinator {
     ) -> Result<()> {
         self.merger = Some(self.scrubber.merger(&self.plan, cleaned, removed)?);
         self.lines = self.layout.header_lines;
-        self.hash.feed(src, 0, self.layout.parts[0].0)?;
+        self.feed_hash(src, 0, self.layout.parts[0].0)?;
         Ok(())
     }
 
@@ -395,7 +422,7 @@ impl Coordinator {
         merger.merge(&part, self.lines, cleaned, removed)?;
         self.lines += part.lines;
         let (start, end) = self.layout.parts[i];
-        self.hash.feed(src, start, end)?;
+        self.feed_hash(src, start, end)?;
         Ok((true, self.progress(i, Phase::Scrub)))
     }
 
@@ -419,20 +446,16 @@ impl Coordinator {
             (cleaned, removed),
         )
         .map_err(|e| e.shifted(self.lines))?;
-        self.hash.feed(src, start, src.size()).map_err(Error::from)
+        self.feed_hash(src, start, src.size()).map_err(Error::from)
     }
 
     /// The report, once every part is merged (the outputs flushed by the caller).
     pub fn finish(&mut self, src: &(impl ReadAt + ?Sized)) -> Result<Report> {
         let merger = self.merger.take().expect("start_scrub first");
         let hash = std::mem::take(&mut self.hash);
-        self.scrubber.finish_scrub(
-            &self.plan,
-            &self.layout.sniffed,
-            merger,
-            src.size(),
-            hash.hex(),
-        )
+        let sha = self.input_sha256.take().unwrap_or_else(|| hash.hex());
+        self.scrubber
+            .finish_scrub(&self.plan, &self.layout.sniffed, merger, src.size(), sha)
     }
 
     /// The whole job on `threads` threads (native).

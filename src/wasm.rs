@@ -315,6 +315,13 @@ impl ParallelScrub {
         self.job.scan_rest(&self.src, i).map_err(to_js_error)
     }
 
+    /// Gives the input's SHA-256 (lowercase hex, e.g. from `crypto.subtle.digest`) so the
+    /// merge does not compute it. Before `startScrub`.
+    #[wasm_bindgen(js_name = setInputSha256)]
+    pub fn set_input_sha256(&mut self, hex: String) -> Result<(), JsValue> {
+        self.job.set_input_sha256(hex).map_err(to_js_error)
+    }
+
     /// Writes the header rows: the scrub's parts may be merged from now on.
     #[wasm_bindgen(js_name = startScrub)]
     pub fn start_scrub(&mut self) -> Result<(), JsValue> {

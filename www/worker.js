@@ -166,6 +166,8 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
   };
 }
 
+/** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
+const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
 /** Part workers at most (each holds an engine instance). */
 const MAX_PART_WORKERS = 4;
 /** This worker's part workers, started on the first large scrub and kept. @type {PartClient[]} */
@@ -235,6 +237,12 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
     const pool = partPool.slice(0, count);
     const ranges = job.parts();
     const parts = ranges.length / 2;
+    // The report's SHA-256 of the input: for a list that fits easily in memory, the
+    // browser's own (native code, off this thread) while the parts run; else the engine
+    // hashes the list as it merges the parts (about 0.5 s of this worker's time a 90 MB).
+    const digest = input.size <= DIGEST_IN_MEMORY_BYTES && self.crypto?.subtle
+      ? input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null)
+      : Promise.resolve(null);
     /** @param {'scan' | 'scrub'} kind */
     const phase = async (kind) => {
       const context = job.context();
@@ -261,6 +269,8 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
       }
     };
     if (job.twoPasses()) await phase('scan');
+    const sha = await digest;
+    if (sha) job.setInputSha256([...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, '0')).join(''));
     guard(() => job.startScrub(), rowsSoFar, input);
     await phase('scrub');
     return guard(() => job.finish(), rowsSoFar, input);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build the release WebAssembly modules the page loads:
-#   www/pkg/       the core engine (cargo --no-default-features: CSV in and out, hashing),
-#                  loaded at start;
-#   www/pkg-full/  the full engine (default features: also spreadsheets and passphrase
-#                  encryption), loaded by www/worker.js only when a job needs it.
+#   www/pkg/       the core engine (cargo --no-default-features: UTF-8 CSV in and out,
+#                  hashing), loaded at start;
+#   www/pkg-full/  the full engine (default features: also spreadsheets, passphrase
+#                  encryption, UTF-16 and windows-1252 text), loaded by www/worker.js only
+#                  when a job needs it.
 #
 #   bash scripts/build-wasm.sh          (make build / make run / make test call it)
 #

@@ -26,7 +26,8 @@ pub enum ErrorKind {
     /// The job needs a part of the engine this build leaves out (the cargo feature
     /// `sheets` or `seal`): the page's core wasm says so, and the full one runs the job.
     NeedsModule {
-        /// The cargo feature (and the page's module) needed: "sheets" or "seal".
+        /// The cargo feature (and the page's module) needed: "sheets", "seal" or
+        /// "encodings".
         module: &'static str,
         /// What needs it, in words a user can act on.
         message: String,

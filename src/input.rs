@@ -6,8 +6,6 @@ use std::collections::VecDeque;
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
-use encoding_rs_io::DecodeReaderBytesBuilder;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -246,7 +244,10 @@ pub fn open_sheet<'a, R: Read + 'a>(
         });
     }
     let (encoding, bom_len) = sniff_encoding(&head, truncated)?;
-    let sample = decode_sample(&head[bom_len..], encoding);
+    let sample = match encoding {
+        None => String::from_utf8_lossy(&head[bom_len..]).into_owned(),
+        Some(enc) => legacy::decode(enc, &head)?,
+    };
     let delimiter = match delimiter {
         Some(d) => d,
         None => sniff_delimiter(&sample, truncated),
@@ -257,12 +258,7 @@ pub fn open_sheet<'a, R: Read + 'a>(
             head.set_position(bom_len as u64);
             Box::new(head.chain(tap))
         }
-        Some(enc) => Box::new(
-            DecodeReaderBytesBuilder::new()
-                .encoding(Some(enc))
-                .bom_override(true)
-                .build(Cursor::new(head).chain(tap)),
-        ),
+        Some(enc) => legacy::transcoder(enc, Cursor::new(head).chain(tap))?,
     };
     let lines = Rc::new(RefCell::new(LineIndex::default()));
     let stream: Box<dyn Read + 'a> = Box::new(LineGuard {
@@ -280,7 +276,7 @@ pub fn open_sheet<'a, R: Read + 'a>(
         .from_reader(stream);
     Ok(Source {
         sniffed: Sniffed {
-            encoding: encoding.map_or("UTF-8", Encoding::name),
+            encoding: encoding.map_or("UTF-8", Legacy::name),
             delimiter,
             bom: bom_len > 0,
             format: "csv",
@@ -480,17 +476,97 @@ pub fn check_header(record: &csv::ByteRecord) -> Result<()> {
     check_record(record, 1)
 }
 
+/// A text encoding other than UTF-8 that lists come in (transcoded to UTF-8 as read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Legacy {
+    /// UTF-16, little-endian (told by its BOM: Excel's "Unicode Text").
+    Utf16Le,
+    /// UTF-16, big-endian (told by its BOM).
+    Utf16Be,
+    /// windows-1252 (text that is not valid UTF-8).
+    Windows1252,
+}
+
+impl Legacy {
+    /// The encoding's name, as in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Legacy::Utf16Le => "UTF-16LE",
+            Legacy::Utf16Be => "UTF-16BE",
+            Legacy::Windows1252 => "windows-1252",
+        }
+    }
+}
+
+/// Transcoding with encoding_rs (the cargo feature `encodings`, on by default; the page's
+/// core wasm leaves it out: its tables for every legacy encoding are 127 KB of the
+/// gzipped module, and a UTF-8 list, the common case, needs none of them).
+#[cfg(feature = "encodings")]
+mod legacy {
+    use super::*;
+    use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
+    use encoding_rs_io::DecodeReaderBytesBuilder;
+
+    fn encoding(enc: Legacy) -> &'static Encoding {
+        match enc {
+            Legacy::Utf16Le => UTF_16LE,
+            Legacy::Utf16Be => UTF_16BE,
+            Legacy::Windows1252 => WINDOWS_1252,
+        }
+    }
+
+    /// The start of the file as text (for sniffing the delimiter).
+    pub(super) fn decode(enc: Legacy, head: &[u8]) -> Result<String> {
+        Ok(encoding(enc).decode(head).0.into_owned())
+    }
+
+    /// The file as UTF-8, transcoded as it is read (a BOM is dropped).
+    pub(super) fn transcoder<'a, R: Read + 'a>(
+        enc: Legacy,
+        input: R,
+    ) -> Result<Box<dyn Read + 'a>> {
+        Ok(Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding(enc)))
+                .bom_override(true)
+                .build(input),
+        ))
+    }
+}
+
+/// Without the `encodings` feature: a "needs-module" error, so the page reruns the job
+/// on its full engine.
+#[cfg(not(feature = "encodings"))]
+mod legacy {
+    use super::*;
+
+    fn needs(enc: Legacy) -> Error {
+        Error::needs_module("encodings", format!("reading {} text", enc.name()))
+    }
+
+    pub(super) fn decode(enc: Legacy, _head: &[u8]) -> Result<String> {
+        Err(needs(enc))
+    }
+
+    pub(super) fn transcoder<'a, R: Read + 'a>(
+        enc: Legacy,
+        _input: R,
+    ) -> Result<Box<dyn Read + 'a>> {
+        Err(needs(enc))
+    }
+}
+
 /// `None` means UTF-8 (passed through untouched); otherwise the encoding to transcode
 /// from. Also returns the BOM length to skip for UTF-8.
-fn sniff_encoding(head: &[u8], truncated: bool) -> Result<(Option<&'static Encoding>, usize)> {
+fn sniff_encoding(head: &[u8], truncated: bool) -> Result<(Option<Legacy>, usize)> {
     if head.starts_with(&[0xef, 0xbb, 0xbf]) {
         return Ok((None, 3));
     }
     if head.starts_with(&[0xff, 0xfe]) {
-        return Ok((Some(UTF_16LE), 0));
+        return Ok((Some(Legacy::Utf16Le), 0));
     }
     if head.starts_with(&[0xfe, 0xff]) {
-        return Ok((Some(UTF_16BE), 0));
+        return Ok((Some(Legacy::Utf16Be), 0));
     }
     if let Some(kind) = binary_kind(head) {
         return Err(Error::input(format!(
@@ -501,7 +577,7 @@ fn sniff_encoding(head: &[u8], truncated: bool) -> Result<(Option<&'static Encod
         Ok(_) => Ok((None, 0)),
         // The sample may end in the middle of a character; that is still UTF-8.
         Err(e) if truncated && e.error_len().is_none() => Ok((None, 0)),
-        Err(_) => Ok((Some(WINDOWS_1252), 0)),
+        Err(_) => Ok((Some(Legacy::Windows1252), 0)),
     }
 }
 
@@ -520,13 +596,6 @@ fn binary_kind(head: &[u8]) -> Option<&'static str> {
     // Text files do not hold NUL bytes (UTF-16 ones start with a BOM, handled above).
     let nuls = head.iter().take(4096).filter(|&&b| b == 0).count();
     (nuls > 0).then_some("a binary file")
-}
-
-fn decode_sample(head: &[u8], encoding: Option<&'static Encoding>) -> String {
-    match encoding {
-        None => String::from_utf8_lossy(head).into_owned(),
-        Some(enc) => enc.decode(head).0.into_owned(),
-    }
 }
 
 /// Picks the delimiter whose count per line is steadiest across the sample's lines
@@ -620,6 +689,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "encodings")]
     fn utf16_tab_separated_as_excel_writes_it() {
         let text = "name\tphone\r\nZoë\t0121\r\n";
         let mut bytes = vec![0xff, 0xfe];
@@ -632,10 +702,22 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "encodings")]
     fn windows_1252_when_not_utf8() {
         let (s, rows) = records(b"name|phone\nZo\xeb|0121\n");
         assert_eq!((s.encoding, s.delimiter), ("windows-1252", b'|'));
         assert_eq!(rows[1][0], "Zoë");
+    }
+
+    #[test]
+    #[cfg(not(feature = "encodings"))]
+    fn legacy_text_needs_the_encodings_module() {
+        // The page's core engine: the job is refused before any row, and reruns on the
+        // full engine.
+        for text in [&b"name|phone\nZo\xeb|0121\n"[..], b"\xff\xfen\x00\n\x00"] {
+            let err = open(text, None, true).err().expect("refused");
+            assert_eq!(err.needed_module(), Some("encodings"), "{err}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! serde-wasm-bindgen, the core called, results out through one JSON-compatible
 //! serializer, errors mapped by one helper into a JS `Error` named `PhonescrubError`
 //! carrying `kind` ("policy" | "input" | "io" | "needs-module") and, where there is one,
-//! `line`. "needs-module" (with `module`: "sheets" or "seal") comes only from the page's
+//! `line`. "needs-module" (with `module`: "sheets", "seal" or "encodings") comes only from the page's
 //! core build (no default features): the job needs the full engine, and `www/worker.js`
 //! reruns it there.
 //!

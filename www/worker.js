@@ -12,9 +12,10 @@
 //     kind is the engine's ("policy" | "input" | "io"), or "crash" when the engine trapped
 //     (a Rust panic): this instance is then dead and the API replaces the whole worker.
 //
-// Two engines. The core (pkg/: CSV in and out, hashing) loads at start. A job that needs
-// more (a spreadsheet in, .xlsx out, a passphrase) loads the full engine (pkg-full/: the
-// same API, plus calamine, rust_xlsxwriter and age) once, and from then on every job runs
+// Two engines. The core (pkg/: UTF-8 CSV in and out, hashing) loads at start. A job that
+// needs more (a spreadsheet or UTF-16 / windows-1252 text in, .xlsx out, a passphrase)
+// loads the full engine (pkg-full/: the same API, plus calamine, rust_xlsxwriter, age and
+// encoding_rs) once, and from then on every job runs
 // on it. The core tells such a job by an error of kind "needs-module", raised before any
 // progress or output, so the job simply runs again on the full engine.
 //

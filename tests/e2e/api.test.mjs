@@ -217,3 +217,27 @@ test('removed rows name their source line in CRLF files too; hashKey is passed t
   assert.match(out.hashA, /^[0-9a-f]{64}$/);
   assert.notEqual(out.hashA, out.hashB, 'hashKey reaches the engine');
 });
+
+test('UTF-16 and windows-1252 lists: the core engine hands them to the full one, which reads them', async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const policy = { phoneColumn: 'phone', defaultRegion: 'GB', output: { formulaSafe: false } };
+    const latin = new Uint8Array([...new TextEncoder().encode('name|phone\nZo'), 0xeb, ...new TextEncoder().encode('|0121 294 1091\n')]);
+    const text = 'name\tphone\nZoë\t+44 121 294 1092\n';
+    const utf16 = new Uint8Array(2 + 2 * text.length);
+    utf16.set([0xff, 0xfe]);
+    for (let i = 0; i < text.length; i++) new DataView(utf16.buffer).setUint16(2 + 2 * i, text.charCodeAt(i), true);
+    const results = [];
+    for (const bytes of [latin, utf16]) {
+      const { cleaned, report } = await scrubber.scrub(bytes, policy, { today: '2025-06-30' });
+      results.push({ cleaned: await cleaned.text(), encoding: report.encoding });
+    }
+    scrubber.terminate();
+    return { results };
+  });
+  assert.deepEqual(out.results, [
+    { cleaned: 'name,phone\nZoë,+441212941091\n', encoding: 'windows-1252' },
+    { cleaned: 'name,phone\nZoë,+441212941092\n', encoding: 'UTF-16LE' },
+  ]);
+});

@@ -60,7 +60,15 @@ async function run(message) {
       reply(id, 'result', { result: { engineVersion: engine.engineVersion() } });
       return;
     case 'profile':
+      // A list big enough to be cut into parts is usually scrubbed next (the page profiles
+      // every dropped file): start the part workers now, while the user reviews it.
+      if (message.input instanceof Blob && message.input.size >= PARALLEL_MIN_BYTES) warmParts(message.wasmUrl);
       reply(id, 'result', { result: await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0, message.input)) });
+      return;
+    case 'part-warm':
+      // Compile the engine and load its metadata before the first part arrives.
+      engine.scrub(WARM_LIST, { phoneColumn: 0, defaultRegion: 'GB' }, [], { cleaned() {}, removed() {}, progress() {} }, { today: '2000-01-01' });
+      reply(id, 'result', { result: null });
       return;
     case 'scrub':
       // A passphrase or .xlsx output: the full engine at once, before the opt-outs are read.
@@ -165,6 +173,25 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
     removed: new Blob(removed, { type }),
     report,
   };
+}
+
+/** The smallest list the engine cuts into parts (two of src/parallel.rs's PART_BYTES). */
+const PARALLEL_MIN_BYTES = 8 * 2 ** 20;
+/** A one-number list that makes an engine load its metadata. */
+const WARM_LIST = new TextEncoder().encode('phone\n+441212941091\n');
+
+/**
+ * Starts the part workers (as many as runParts will use) and has each load its engine.
+ * @param {string | undefined} wasmUrl
+ */
+function warmParts(wasmUrl) {
+  const count = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
+  if (count < 2) return;
+  while (partPool.length < count) {
+    const client = new PartClient(wasmUrl);
+    client.call({ type: 'part-warm' }).catch(() => {});
+    partPool.push(client);
+  }
 }
 
 /** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */

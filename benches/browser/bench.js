@@ -23,6 +23,10 @@ async function startWasm() {
   const ready = performance.now();
   scrubFile = async (file, optOut) => {
     const policy = await policyLoaded;
+    // As the page does with a dropped file: profile it first (untimed). For a large list
+    // that also starts the part workers (www/worker.js), as on the page while the user
+    // reviews the columns; wasm1 never uses them, so it skips this.
+    if (engine !== 'wasm1') await scrubber.profile(file);
     const started = performance.now();
     // wasm1: one worker, row by row; wasm: parts decided by part workers, merged in order.
     const { cleaned, removed, report } = await scrubber.scrub(file, policy, { optOut: [optOut], parallel: engine !== 'wasm1' });

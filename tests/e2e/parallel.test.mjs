@@ -52,9 +52,18 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
       return { cleaned: await cleaned.text(), removed: await removed.text(), report: { ...report, elapsedMs: 0 }, progress };
     };
     const one = await run(false);
+    // Cold: the part workers start with the scrub. Warm: the page profiles a dropped file
+    // first, which starts them (www/worker.js warmParts).
     const parts = await run(true);
-    scrubber.terminate();
-    return { size: file.size, one, parts };
+    await scrubber.terminate();
+    const again = await Scrubber.create();
+    await again.profile(file);
+    const warm = await (async () => {
+      const { cleaned, removed, report } = await again.scrub(file, policy, { optOut, today: '2025-06-30' });
+      return { cleaned: await cleaned.text(), removed: await removed.text(), report: { ...report, elapsedMs: 0 } };
+    })();
+    again.terminate();
+    return { size: file.size, one, parts, warm };
   });
   assert.ok(out.size > 8 * 2 ** 20, `${out.size} bytes: big enough to be cut`);
   // Row by row, progress comes every 8192 rows; merged parts report once a part, at row
@@ -70,5 +79,7 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
   assert.equal(out.parts.cleaned.length, out.one.cleaned.length);
   assert.ok(out.parts.cleaned === out.one.cleaned, 'cleaned lists differ');
   assert.ok(out.parts.removed === out.one.removed, 'removed lists differ');
+  assert.deepEqual(out.warm.report, out.one.report);
+  assert.ok(out.warm.cleaned === out.one.cleaned && out.warm.removed === out.one.removed, 'warm part workers: lists differ');
   assert.ok(out.one.report.reasons.duplicate > 0 && out.one.report.reasons.opted_out > 0 && out.one.report.reasons.no_consent > 0);
 });

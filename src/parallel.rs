@@ -596,6 +596,9 @@ where
             let tx = tx.clone();
             let (next, stop, merged) = (&next, &stop, &merged);
             scope.spawn(move || loop {
+                // A panic in a part stops every thread, so none waits for a merge that
+                // will not come (and the merge, left without senders, panics in turn).
+                let _stop_on_panic = StopOnPanic(stop, merged);
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= count || stop.load(Ordering::SeqCst) {
                     return;
@@ -619,10 +622,7 @@ where
             });
         }
         drop(tx);
-        let finish = |stop: &AtomicBool| {
-            stop.store(true, Ordering::SeqCst);
-            merged.1.notify_all();
-        };
+        let finish = |stop: &AtomicBool| stop_all(stop, &merged);
         let mut pending = BTreeMap::new();
         for i in 0..count {
             let result = loop {
@@ -652,6 +652,37 @@ where
         }
         Ok(None)
     })
+}
+
+/// Sets `stop` and wakes every thread waiting on `merged`. The flag is set while holding
+/// the lock: a thread that has just seen it unset under the lock is then already
+/// waiting, and gets the wake-up (set without the lock, the wake-up could come between
+/// its test and its wait, and it would wait for ever).
+fn stop_all(
+    stop: &std::sync::atomic::AtomicBool,
+    merged: &(std::sync::Mutex<usize>, std::sync::Condvar),
+) {
+    let guard = merged
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    drop(guard);
+    merged.1.notify_all();
+}
+
+/// Calls [`stop_all`] when dropped during a panic.
+struct StopOnPanic<'a>(
+    &'a std::sync::atomic::AtomicBool,
+    &'a (std::sync::Mutex<usize>, std::sync::Condvar),
+);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            stop_all(self.0, self.1);
+        }
+    }
 }
 
 /// The report's SHA-256 of the input, fed in file order.

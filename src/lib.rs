@@ -67,3 +67,15 @@ pub fn parse_date(text: &str) -> Option<time::Date> {
 }
 
 pub use time::Date;
+
+/// A deterministic xorshift generator for the unit tests' generated inputs, so a failure
+/// reproduces.
+#[cfg(test)]
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -286,16 +286,13 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator for `src`, or `None` when the job is to be read row by row (see
     /// [`layout`]; and a workbook output).
-    pub fn new(
-        scrubber: Scrubber,
-        src: &(impl ReadAt + ?Sized),
-    ) -> Result<std::result::Result<Coordinator, Scrubber>> {
+    pub fn new(scrubber: Scrubber, src: &(impl ReadAt + ?Sized)) -> Result<Option<Coordinator>> {
         if !scrubber.parallel_applies() {
-            return Ok(Err(scrubber));
+            return Ok(None);
         }
         match layout(&scrubber, src, PART_BYTES)? {
-            Some(layout) => Ok(Ok(Coordinator::with_layout(scrubber, layout)?)),
-            None => Ok(Err(scrubber)),
+            Some(layout) => Ok(Some(Coordinator::with_layout(scrubber, layout)?)),
+            None => Ok(None),
         }
     }
 

@@ -463,13 +463,7 @@ mod tests {
             '\u{2010}', '\u{ff0d}', '\u{3000}', '\u{00a0}', 'a', 'Z', 'e', '#', ';', ',', '\u{e9}',
             '\u{ff10}', '@', '\'',
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         let mut viable = 0;
         for _ in 0..300_000 {
             let len = (next() % 12) as usize;

@@ -177,6 +177,19 @@ fn sink_callback(sinks: &JsValue, name: &str) -> Result<Function, JsValue> {
         })
 }
 
+/// Bytes `start..end` of a `Blob`, read with `FileReaderSync` (workers only).
+fn read_blob(
+    reader: &web_sys::FileReaderSync,
+    blob: &web_sys::Blob,
+    start: f64,
+    end: f64,
+) -> Result<Uint8Array, JsValue> {
+    let slice = blob.slice_with_f64_and_f64(start, end)?;
+    Ok(Uint8Array::new(
+        &reader.read_as_array_buffer(&slice)?.into(),
+    ))
+}
+
 /// A `Blob` with random access (for [`crate::parallel`]), read with `FileReaderSync`.
 struct BlobAt {
     blob: web_sys::Blob,
@@ -207,17 +220,8 @@ impl crate::parallel::ReadAt for BlobAt {
         if offset >= end {
             return Ok(0);
         }
-        let slice = self
-            .blob
-            .slice_with_f64_and_f64(offset as f64, end as f64)
-            .map_err(js_io_error)?;
-        let bytes = Uint8Array::new(
-            &self
-                .reader
-                .read_as_array_buffer(&slice)
-                .map_err(js_io_error)?
-                .into(),
-        );
+        let bytes =
+            read_blob(&self.reader, &self.blob, offset as f64, end as f64).map_err(js_io_error)?;
         let n = bytes.length() as usize;
         bytes.copy_to(&mut buf[..n]);
         Ok(n)
@@ -260,9 +264,9 @@ impl ParallelScrub {
         if options.passphrase.is_some() || options.sheet.is_some() {
             return Ok(None);
         }
-        let job = match crate::parallel::Coordinator::new(scrubber, &src).map_err(to_js_error)? {
-            Ok(job) => job,
-            Err(_) => return Ok(None),
+        let Some(job) = crate::parallel::Coordinator::new(scrubber, &src).map_err(to_js_error)?
+        else {
+            return Ok(None);
         };
         Ok(Some(ParallelScrub {
             job,
@@ -382,8 +386,7 @@ impl PartWorker {
     }
 
     fn read(&self, blob: &web_sys::Blob, start: f64, end: f64) -> Result<Vec<u8>, JsValue> {
-        let slice = blob.slice_with_f64_and_f64(start, end)?;
-        Ok(Uint8Array::new(&self.reader.read_as_array_buffer(&slice)?.into()).to_vec())
+        Ok(read_blob(&self.reader, blob, start, end)?.to_vec())
     }
 
     /// Scans bytes `start..end` of `blob` (`last`: to the end of the file).
@@ -506,15 +509,7 @@ impl JsReader {
         let end = (self.offset + CHUNK as u64).min(self.size);
         let chunk = match &self.source {
             JsSource::Blob(blob, reader) => {
-                let slice = blob
-                    .slice_with_f64_and_f64(self.offset as f64, end as f64)
-                    .map_err(js_io_error)?;
-                Uint8Array::new(
-                    &reader
-                        .read_as_array_buffer(&slice)
-                        .map_err(js_io_error)?
-                        .into(),
-                )
+                read_blob(reader, blob, self.offset as f64, end as f64).map_err(js_io_error)?
             }
             JsSource::Bytes(bytes) => bytes.subarray(self.offset as u32, end as u32),
         };

@@ -266,13 +266,7 @@ mod tests {
             '\u{b}', '\u{a0}', '\u{3000}', '-', '1', 'i', 'İ', 'I', '\u{307}', 'É', 'é', 't', 'T',
             'ß', 'ẞ', 'x', 'n', 'N', 'M', 'm', 'r', 'g', 'p', 'd',
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         for granted in &lists {
             let c = Consent::new(&ConsentRule {
                 granted: Some(granted.clone()),

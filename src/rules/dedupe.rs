@@ -289,12 +289,10 @@ mod tests {
 
     /// Deterministic keys shaped like E.164 numbers, with repeats and a 0.
     fn keys(count: usize) -> Vec<u64> {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15);
         (0..count)
             .map(|i| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = next();
                 match i % 10 {
                     0 => 0,
                     1..=3 => 447_700_000_000 + state % 1000, // many repeats

@@ -482,6 +482,40 @@ mod tests {
     }
 
     #[test]
+    fn fast_number_split_agrees_with_the_reference() {
+        // The vendored crate's regex-free split into national number and extension (taken
+        // for ASCII digits, '+' and " -.()/") against its regexes, on 300,000 random
+        // strings: the plain alphabet, and chars that must send a string to the reference
+        // (letters of "ext", '#', ';', ',', '~', full-width and Unicode digits).
+        const ALPHABET: &[char] = &[
+            '+', '-', '.', ' ', '(', ')', '/', '+', '-', ' ', 'x', 'e', 't', 'X', '#', ';', ',',
+            '~', '=', '\\', '\t', '\u{a0}', '\u{ff0b}', '\u{ff10}', '\u{663}', '*', 'a', '[',
+        ];
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15);
+        let (mut plain, mut split) = (0, 0);
+        for _ in 0..300_000 {
+            let len = (next() % 14) as usize;
+            // Half the strings use only the plain alphabet, so the fast path is exercised.
+            let wide = if next() % 2 == 0 { ALPHABET.len() } else { 7 };
+            let text: String = (0..len)
+                .map(|_| match next() % 3 {
+                    0 => ALPHABET[(next() % wide as u64) as usize],
+                    _ => char::from(b'0' + (next() % 10) as u8),
+                })
+                .collect();
+            let fast = phonenumber::split_number(&text);
+            assert_eq!(fast, phonenumber::split_number_reference(&text), "{text:?}");
+            plain += usize::from(text.bytes().all(|b| b"0123456789+-. ()/".contains(&b)));
+            split += usize::from(matches!(fast, Some((_, Some(_)))));
+        }
+        // Both paths were taken, and extensions were found.
+        assert!(
+            plain > 100_000 && split > 1_000,
+            "{plain} plain, {split} with an extension"
+        );
+    }
+
+    #[test]
     fn region_cells() {
         assert_eq!(region_from_cell("gb"), region_id("GB"));
         assert_eq!(region_from_cell("DEU"), region_id("DE"));

@@ -52,6 +52,19 @@ pub use crate::phone_number::{PhoneNumber, Type};
 mod parser;
 pub use crate::parser::{parse, parse_with};
 
+/// PATCH(phonescrub): the split of a string into national number and extension, fast path
+/// and reference (`None` when no number can be read), for tests that compare the two.
+pub fn split_number(string: &str) -> Option<(String, Option<String>)> {
+    let (_, number) = parser::natural::phone_number(string).ok()?;
+    Some((number.national.into_owned(), number.extension.map(|e| e.into_owned())))
+}
+
+/// The reference for [`split_number`]: the crate's regexes.
+pub fn split_number_reference(string: &str) -> Option<(String, Option<String>)> {
+    let (_, number) = parser::natural::phone_number_reference(string).ok()?;
+    Some((number.national.into_owned(), number.extension.map(|e| e.into_owned())))
+}
+
 mod formatter;
 pub use crate::formatter::{format, format_with, Formatter, Mode};
 

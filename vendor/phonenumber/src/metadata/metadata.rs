@@ -87,9 +87,7 @@ impl ValidityIndex {
                 .collect::<Vec<_>>()
                 .join("|");
             Some(
-                regex::RegexBuilder::new(&union)
-                    .ignore_whitespace(true)
-                    .build()
+                crate::regex_cache::build_ascii(&union, true)
                     .expect("a union of valid patterns is a valid pattern"),
             )
         })

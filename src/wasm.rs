@@ -366,12 +366,14 @@ impl ParallelScrub {
 }
 
 /// Decides parts of a `ParallelScrub` in another worker: `new PartWorker(context)`, then
-/// `scan(blob, start, end, last)` / `scrub(…)` give the bytes to hand to `mergeScan` /
-/// `mergeScrub` (transferable). A part's error travels inside those bytes.
+/// `scan(bytes, last)` / `scrub(bytes, last)` give the bytes to hand to `mergeScan` /
+/// `mergeScrub` (transferable). `bytes` is the part as `parts()` cut it (`last`: the part
+/// that runs to the end of the file); the coordinating worker reads it from the file
+/// ahead of time, so a part worker never waits for the disk. A part's error travels
+/// inside the returned bytes.
 #[wasm_bindgen]
 pub struct PartWorker {
     engine: crate::parallel::PartEngine,
-    reader: web_sys::FileReaderSync,
 }
 
 #[wasm_bindgen]
@@ -381,36 +383,17 @@ impl PartWorker {
     pub fn new(context: &str) -> Result<PartWorker, JsValue> {
         Ok(PartWorker {
             engine: crate::parallel::PartEngine::new(context).map_err(to_js_error)?,
-            reader: web_sys::FileReaderSync::new()?,
         })
     }
 
-    fn read(&self, blob: &web_sys::Blob, start: f64, end: f64) -> Result<Vec<u8>, JsValue> {
-        Ok(read_blob(&self.reader, blob, start, end)?.to_vec())
+    /// Scans one part.
+    pub fn scan(&self, bytes: &[u8], last: bool) -> Vec<u8> {
+        self.engine.scan_part_bytes(bytes, last)
     }
 
-    /// Scans bytes `start..end` of `blob` (`last`: to the end of the file).
-    pub fn scan(
-        &self,
-        blob: &web_sys::Blob,
-        start: f64,
-        end: f64,
-        last: bool,
-    ) -> Result<Vec<u8>, JsValue> {
-        let bytes = self.read(blob, start, end)?;
-        Ok(self.engine.scan_part_bytes(&bytes, last))
-    }
-
-    /// Decides bytes `start..end` of `blob` but for dedupe.
-    pub fn scrub(
-        &self,
-        blob: &web_sys::Blob,
-        start: f64,
-        end: f64,
-        last: bool,
-    ) -> Result<Vec<u8>, JsValue> {
-        let bytes = self.read(blob, start, end)?;
-        Ok(self.engine.scrub_part_bytes(&bytes, last))
+    /// Decides one part but for dedupe.
+    pub fn scrub(&self, bytes: &[u8], last: bool) -> Vec<u8> {
+        self.engine.scrub_part_bytes(bytes, last)
     }
 }
 

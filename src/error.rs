@@ -140,6 +140,12 @@ impl From<std::io::Error> for Error {
         {
             return Error::input_at(too_long.0, too_long.message());
         }
+        if let Some(gone) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::input::Unreadable>())
+        {
+            return Error::input(gone.to_string());
+        }
         Error(Box::new(ErrorKind::Io(err)))
     }
 }

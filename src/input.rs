@@ -422,6 +422,25 @@ impl<R: Read> Read for LineGuard<R> {
     }
 }
 
+/// A list the browser can no longer read: its file was changed, moved or removed after
+/// the user chose it (a `File` is a snapshot, and Chromium and Firefox refuse to read it
+/// once the file on disk differs). Turned into an input error saying so.
+#[derive(Debug)]
+pub(crate) struct Unreadable;
+
+impl Unreadable {
+    /// What the user is told (the page's worker says the same for a part it cannot read).
+    pub(crate) const MESSAGE: &'static str = "the list can no longer be read: its file was changed, moved or removed after it was chosen; choose it again";
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Self::MESSAGE)
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
 /// The error a [`LineGuard`] raises; turned into an input error naming the line.
 #[derive(Debug)]
 pub(crate) struct LineTooLong(pub(crate) u64);

@@ -114,7 +114,7 @@ pub fn scrub(
         .run(
             &mut || {
                 JsReader::new(input.clone())
-                    .map_err(|_| Error::input("the input can no longer be read"))
+                    .map_err(|_| Error::input(crate::input::Unreadable::MESSAGE))
             },
             &mut cleaned,
             &mut removed,
@@ -520,6 +520,13 @@ impl Read for JsReader {
 }
 
 fn js_io_error(err: JsValue) -> io::Error {
+    // A File whose file on disk changed or went away since it was chosen.
+    let name = Reflect::get(&err, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string());
+    if matches!(name.as_deref(), Some("NotReadableError" | "NotFoundError")) {
+        return io::Error::other(crate::input::Unreadable);
+    }
     let message = err
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

@@ -329,7 +329,8 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
  */
 function readPart(input, start, end) {
   return input.slice(start, end).arrayBuffer().catch(() => {
-    throw Object.assign(new Error('the input can no longer be read'), { name: 'PhonescrubError', kind: 'input' });
+    // The engine's words for the same failure (src/input.rs, Unreadable).
+    throw Object.assign(new Error('the list can no longer be read: its file was changed, moved or removed after it was chosen; choose it again'), { name: 'PhonescrubError', kind: 'input' });
   });
 }
 

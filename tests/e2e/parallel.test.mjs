@@ -5,6 +5,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setUp } from './helpers.mjs';
 
 /** @type {Awaited<ReturnType<typeof setUp>>} */
@@ -82,4 +85,55 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
   assert.deepEqual(out.warm.report, out.one.report);
   assert.ok(out.warm.cleaned === out.one.cleaned && out.warm.removed === out.one.removed, 'warm part workers: lists differ');
   assert.ok(out.one.report.reasons.duplicate > 0 && out.one.report.reasons.opted_out > 0 && out.one.report.reasons.no_consent > 0);
+});
+
+test('a big list changed on disk after it was chosen is an input error, and the engine goes on', async (t) => {
+  const cores = await env.page.evaluate(() => navigator.hardwareConcurrency);
+  if (cores < 2) {
+    t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
+    return;
+  }
+  // A disk-backed File, as a dropped file is: 12 MB, cut into parts. Chromium refuses to
+  // read such a File once the file on disk has changed.
+  const dir = await mkdtemp(path.join(tmpdir(), 'phonescrub-parts-'));
+  const file = path.join(dir, 'changing.csv');
+  const rows = ['id,phone'];
+  for (let i = 0; rows.length < 600_000; i++) rows.push(`${i},+4412129${String(i % 90_000).padStart(5, '0')}`);
+  await writeFile(file, rows.join('\n') + '\n');
+  try {
+    await env.page.evaluate(() => {
+      const input = Object.assign(document.createElement('input'), { type: 'file', id: 'changing-input' });
+      document.body.append(input);
+    });
+    await env.page.locator('#changing-input').setInputFiles(file);
+    const before = await env.page.evaluate(async () => {
+      const { Scrubber } = await import('/phonescrub.js');
+      const scrubber = await Scrubber.create();
+      Object.assign(window, { changingScrubber: scrubber });
+      const list = /** @type {HTMLInputElement} */ (document.getElementById('changing-input')).files[0];
+      // Profiling starts the part workers, as on the page.
+      await scrubber.profile(list);
+      const { report } = await scrubber.scrub(list, { phoneColumn: 'phone', defaultRegion: 'GB' });
+      return { size: list.size, rowsRead: report.rowsRead };
+    });
+    assert.ok(before.size > 8 * 2 ** 20, `${before.size} bytes: big enough to be cut`);
+    assert.equal(before.rowsRead, 599_999);
+    // The file is rewritten (another export saved over it).
+    await writeFile(file, rows.slice(0, 1000).join('\n') + '\n');
+    const after = await env.page.evaluate(async () => {
+      const scrubber = /** @type {any} */ (window).changingScrubber;
+      const list = /** @type {HTMLInputElement} */ (document.getElementById('changing-input')).files[0];
+      const failed = await scrubber.scrub(list, { phoneColumn: 'phone', defaultRegion: 'GB' }).then(() => null, (e) => ({ name: e.name, kind: e.kind, message: e.message }));
+      // The same engine scrubs the next list.
+      const { report } = await scrubber.scrub(new Blob(['phone\n+441212941091\n']), { phoneColumn: 'phone', defaultRegion: 'GB' });
+      scrubber.terminate();
+      return { failed, next: report.rowsKept };
+    });
+    assert.ok(after.failed, 'the changed file was read as if nothing happened');
+    assert.equal(after.failed.kind, 'input', JSON.stringify(after.failed));
+    assert.match(after.failed.message, /can no longer be read/);
+    assert.equal(after.next, 1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

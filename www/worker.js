@@ -21,7 +21,10 @@
 //
 // Blobs are read by the engine itself with FileReaderSync, a slice at a time, so a large
 // file is never copied whole into this worker's memory; outputs arrive in ~1 MiB chunks
-// that become Blob parts, and Blobs cross back to the page without a copy.
+// that become Blob parts, and Blobs cross back to the page without a copy. A UTF-8 list
+// of 8 MiB or more is cut into parts (runParts): this worker reads each part and transfers
+// it to a part worker (this script again, in a nested worker: 'part-context', 'part-scan',
+// 'part-scrub', 'part-warm' requests), and merges the results in file order.
 
 import init, { engineVersion, profile, scrub, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 

@@ -183,11 +183,12 @@ fn read_blob(
     blob: &web_sys::Blob,
     start: f64,
     end: f64,
-) -> Result<Uint8Array, JsValue> {
-    let slice = blob.slice_with_f64_and_f64(start, end)?;
-    Ok(Uint8Array::new(
-        &reader.read_as_array_buffer(&slice)?.into(),
-    ))
+) -> io::Result<Uint8Array> {
+    let slice = blob
+        .slice_with_f64_and_f64(start, end)
+        .map_err(js_io_error)?;
+    let buffer = reader.read_as_array_buffer(&slice).map_err(js_io_error)?;
+    Ok(Uint8Array::new(&buffer.into()))
 }
 
 /// A `Blob` with random access (for [`crate::parallel`]), read with `FileReaderSync`.
@@ -220,8 +221,7 @@ impl crate::parallel::ReadAt for BlobAt {
         if offset >= end {
             return Ok(0);
         }
-        let bytes =
-            read_blob(&self.reader, &self.blob, offset as f64, end as f64).map_err(js_io_error)?;
+        let bytes = read_blob(&self.reader, &self.blob, offset as f64, end as f64)?;
         let n = bytes.length() as usize;
         bytes.copy_to(&mut buf[..n]);
         Ok(n)
@@ -492,7 +492,7 @@ impl JsReader {
         let end = (self.offset + CHUNK as u64).min(self.size);
         let chunk = match &self.source {
             JsSource::Blob(blob, reader) => {
-                read_blob(reader, blob, self.offset as f64, end as f64).map_err(js_io_error)?
+                read_blob(reader, blob, self.offset as f64, end as f64)?
             }
             JsSource::Bytes(bytes) => bytes.subarray(self.offset as u32, end as u32),
         };

@@ -288,8 +288,12 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
           // This worker reads the part (asynchronously, while it merges earlier ones) and
           // hands it over, so part workers only compute: reading it themselves, they spent
           // 8% of their profile samples blocked in FileReaderSync on the benchmark list.
-          inflight.set(n, readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) =>
-            pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1 }, [data])));
+          const part = readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) =>
+            pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1 }, [data]));
+          // Handled here so that parts left behind when a phase stops early (an error, a
+          // part ending inside a quoted field) reject quietly; awaited below, it still throws.
+          part.catch(() => {});
+          inflight.set(n, part);
         }
         const bytes = await /** @type {Promise<Uint8Array>} */ (inflight.get(i));
         inflight.delete(i);
@@ -297,7 +301,6 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
         if (!complete) {
           // The part ended inside a quoted field: read on from its start here, in one piece.
           guard(() => (kind === 'scan' ? job.scanRest(i) : job.scrubRest(i)), rowsSoFar, input);
-          for (const pending of inflight.values()) pending.catch(() => {});
           return;
         }
       }

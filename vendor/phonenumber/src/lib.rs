@@ -55,13 +55,19 @@ pub use crate::parser::{parse, parse_with};
 /// PATCH(phonescrub): the split of a string into national number and extension, fast path
 /// and reference (`None` when no number can be read), for tests that compare the two.
 pub fn split_number(string: &str) -> Option<(String, Option<String>)> {
-    let (_, number) = parser::natural::phone_number(string).ok()?;
-    Some((number.national.into_owned(), number.extension.map(|e| e.into_owned())))
+    split_with(parser::natural::phone_number, string)
 }
 
 /// The reference for [`split_number`]: the crate's regexes.
 pub fn split_number_reference(string: &str) -> Option<(String, Option<String>)> {
-    let (_, number) = parser::natural::phone_number_reference(string).ok()?;
+    split_with(parser::natural::phone_number_reference, string)
+}
+
+fn split_with(
+    split: fn(&str) -> nom::IResult<&str, parser::helper::Number<'_>>,
+    string: &str,
+) -> Option<(String, Option<String>)> {
+    let (_, number) = split(string).ok()?;
     Some((number.national.into_owned(), number.extension.map(|e| e.into_owned())))
 }
 

@@ -17,9 +17,8 @@ use std::borrow::Cow;
 ///
 /// Metadata patterns are only ever matched against digits the parser has already
 /// normalised to ASCII, so Unicode classes change no result; they only cost: `\d` as
-/// every Unicode decimal digit compiles to a UTF-8 automaton of hundreds of states, which
-/// made compiling the patterns a region uses most of the metadata's start-up time, and
-/// made the matching automata larger. (phonescrub's `every_metadata_pattern_compiles`
+/// every script's decimal digits compiles to UTF-8 automata, which made compiling the
+/// patterns a region uses most of the metadata's start-up time (PATCHES.md, fix 11). (phonescrub's `every_metadata_pattern_compiles`
 /// test compiles every pattern of every region this way.)
 pub(crate) fn build_ascii(source: &str, ignore_whitespace: bool) -> Result<Regex, regex::Error> {
     RegexBuilder::new(source)

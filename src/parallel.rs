@@ -23,6 +23,14 @@ use crate::scrub::{self, Merger, Phase, Plan, Progress, ScanPart, ScrubPart, Scr
 /// The size a part is cut at (the cut then moves to the next line end).
 pub const PART_BYTES: u64 = 4 << 20;
 
+/// Lists up to this size are read once even when consent is checked: each part is
+/// decided before any refusal is known, the decided parts are kept (about the size of
+/// the list) until every part is in and the refusals are known, and then merged with the
+/// opt-outs the refusals make ([`Coordinator::merge_refusals`]). Bigger lists are read
+/// twice (a scan for the refusals, then the scrub), so that memory stays bounded by the
+/// work, not the file.
+pub const ONE_READ_MAX_BYTES: u64 = 128 << 20;
+
 /// Random access to an input: a file, bytes in memory, a `Blob`.
 pub trait ReadAt {
     /// The input's size in bytes.
@@ -224,15 +232,26 @@ impl Scrubber {
         removed: &mut dyn Write,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report> {
-        self.run_parallel_parts(src, threads, PART_BYTES, cleaned, removed, progress)
+        self.run_parallel_parts(
+            src,
+            threads,
+            PART_BYTES,
+            ONE_READ_MAX_BYTES,
+            cleaned,
+            removed,
+            progress,
+        )
     }
 
-    /// [`Scrubber::run_parallel`] with parts of `part_bytes` (tests use tiny ones).
+    /// [`Scrubber::run_parallel`] with parts of `part_bytes`, read once when consent is
+    /// checked only up to `one_read_max` bytes (tests use tiny parts, and both reads).
+    #[allow(clippy::too_many_arguments)]
     pub fn run_parallel_parts<S: ReadAt + Sync + ?Sized>(
         &mut self,
         src: &S,
         threads: usize,
         part_bytes: u64,
+        one_read_max: u64,
         cleaned: &mut dyn Write,
         removed: &mut dyn Write,
         progress: &mut dyn FnMut(Progress),
@@ -255,6 +274,7 @@ impl Scrubber {
         };
         let scrubber = std::mem::replace(self, Scrubber::new(self.policy.clone(), self.today)?);
         let mut job = Coordinator::with_layout(scrubber, layout)?;
+        job.one_read_max = one_read_max;
         let result = job.run_on_threads(src, threads, cleaned, removed, progress);
         *self = job.scrubber;
         result
@@ -281,6 +301,11 @@ pub struct Coordinator {
     /// The input's SHA-256 when the caller computed it (the page, with the browser's
     /// own SHA-256, while the parts run); else it is computed here as parts are merged.
     input_sha256: Option<String>,
+    /// The biggest list read once when consent is checked ([`ONE_READ_MAX_BYTES`]).
+    one_read_max: u64,
+    /// Set by [`Coordinator::merge_refusals`]: the scrub parts to merge were decided
+    /// before the refusals were known.
+    refusals_after_parts: bool,
 }
 
 impl Coordinator {
@@ -307,6 +332,8 @@ impl Coordinator {
             hash: Sha256Reader::default(),
             rows_scanned: 0,
             input_sha256: None,
+            one_read_max: ONE_READ_MAX_BYTES,
+            refusals_after_parts: false,
         })
     }
 
@@ -318,6 +345,16 @@ impl Coordinator {
     /// True when the parts are scanned first (consent is checked).
     pub fn two_passes(&self) -> bool {
         self.scrubber.needs_two_passes()
+    }
+
+    /// True when consent is checked but the list is small enough to be read once: the
+    /// caller decides scrub parts, hands each to [`Coordinator::merge_refusals`] in
+    /// order and keeps it, then (after [`Coordinator::start_scrub`]) merges the kept
+    /// parts with [`Coordinator::merge_scrub`]. Else it scans the parts first
+    /// ([`Coordinator::merge_scan`]) and then scrubs them with the refusals known.
+    pub fn reads_once(&self) -> bool {
+        let size = self.layout.parts.last().map_or(0, |p| p.1);
+        self.two_passes() && size <= self.one_read_max
     }
 
     /// What a part worker needs ([`PartEngine::new`]); again after the scan, which adds
@@ -353,6 +390,28 @@ impl Coordinator {
         self.lines += part.lines;
         self.rows_scanned += part.rows;
         Ok((true, self.progress(i, Phase::Scan)))
+    }
+
+    /// Takes the refusals of scrub part `i` (parts in order), decided from the context
+    /// given before any refusal was known: the scan of a list read once (see
+    /// [`Coordinator::reads_once`]). Gives the part back to keep for
+    /// [`Coordinator::merge_scrub`], which adds the opt-outs the refusals make; `None`
+    /// when the part ended inside a record: then [`Coordinator::scan_rest`] reads on from
+    /// its start, and after the kept parts are merged, [`Coordinator::scrub_rest`].
+    pub fn merge_refusals(
+        &mut self,
+        i: usize,
+        part: Result<ScrubPart>,
+    ) -> Result<(Option<ScrubPart>, Progress)> {
+        let part = part.map_err(|e| e.shifted(self.lines))?;
+        if !part.complete {
+            return Ok((None, self.progress(i, Phase::Scan)));
+        }
+        self.refusals_after_parts = true;
+        self.scrubber.note_row_refusals(&part);
+        self.lines += part.lines;
+        self.rows_scanned += part.rows.len() as u64;
+        Ok((Some(part), self.progress(i, Phase::Scan)))
     }
 
     /// Scans from part `i`'s start to the end of the file in one piece.
@@ -411,9 +470,12 @@ impl Coordinator {
         cleaned: &mut dyn Write,
         removed: &mut dyn Write,
     ) -> Result<(bool, Progress)> {
-        let part = part.map_err(|e| e.shifted(self.lines))?;
+        let mut part = part.map_err(|e| e.shifted(self.lines))?;
         if !part.complete {
             return Ok((false, self.progress(i, Phase::Scrub)));
+        }
+        if self.refusals_after_parts {
+            self.scrubber.apply_refusals(&mut part);
         }
         let merger = self.merger.as_mut().expect("start_scrub first");
         merger.merge(&part, self.lines, cleaned, removed)?;
@@ -464,6 +526,9 @@ impl Coordinator {
         removed: &mut dyn Write,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report> {
+        if self.reads_once() {
+            return self.run_once_on_threads(src, threads, cleaned, removed, progress);
+        }
         if self.two_passes() {
             let engine = PartEngine::new(&self.context_json())?;
             let layout = self.layout.clone();
@@ -500,6 +565,51 @@ impl Coordinator {
                 Ok(complete)
             },
         )?;
+        if let Some(i) = stopped {
+            self.scrub_rest(src, i, cleaned, removed)?;
+        }
+        cleaned.flush()?;
+        removed.flush()?;
+        self.finish(src)
+    }
+}
+
+impl Coordinator {
+    /// [`Coordinator::run_on_threads`] for a list read once ([`Coordinator::reads_once`]).
+    fn run_once_on_threads<S: ReadAt + Sync + ?Sized>(
+        &mut self,
+        src: &S,
+        threads: usize,
+        cleaned: &mut dyn Write,
+        removed: &mut dyn Write,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report> {
+        let engine = PartEngine::new(&self.context_json())?;
+        let layout = self.layout.clone();
+        let mut kept = Vec::new();
+        let stopped = in_parallel(
+            src,
+            &layout,
+            threads,
+            &|bytes, last| engine.scrub_part(bytes, last),
+            &mut |i, part| {
+                let (part, p) = self.merge_refusals(i, part)?;
+                let Some(part) = part else {
+                    return Ok(false);
+                };
+                kept.push(part);
+                progress(p);
+                Ok(true)
+            },
+        )?;
+        if let Some(i) = stopped {
+            self.scan_rest(src, i)?;
+        }
+        self.start_scrub(src, cleaned, removed)?;
+        for (i, part) in kept.into_iter().enumerate() {
+            let (_, p) = self.merge_scrub(src, i, Ok(part), cleaned, removed)?;
+            progress(p);
+        }
         if let Some(i) = stopped {
             self.scrub_rest(src, i, cleaned, removed)?;
         }

@@ -355,6 +355,33 @@ impl Scrubber {
         }
     }
 
+    /// Adds the refusals of rows decided before any refusal was known: the one-read form
+    /// of the scan ([`crate::parallel::Coordinator::merge_refusals`]). A row refuses when
+    /// it has a valid number and `no_consent`, as the scan has it.
+    pub(crate) fn note_row_refusals(&mut self, part: &ScrubPart) {
+        for row in &part.rows {
+            if row.key != 0 && row.reasons.contains(Reason::NoConsent) {
+                self.suppression.note_refusal(row.key);
+            }
+        }
+    }
+
+    /// Gives rows decided before the refusals were known the `opted_out` the refusals
+    /// make: what [`Suppression::check`] gives a row once they are known (a listed
+    /// number has `opted_out` already).
+    pub(crate) fn apply_refusals(&self, part: &mut ScrubPart) {
+        for row in &mut part.rows {
+            if row.key != 0
+                && !row.reasons.contains(Reason::OptedOut)
+                && self
+                    .suppression
+                    .is_refused(row.key, row.reasons.contains(Reason::NoConsent))
+            {
+                row.reasons.insert(Reason::OptedOut);
+            }
+        }
+    }
+
     /// The read that decides and writes each row.
     fn scrub<'w, R: Read>(
         &mut self,

@@ -313,6 +313,25 @@ impl ParallelScrub {
         Ok(complete)
     }
 
+    /// True when consent is checked and the list is read once: scrub parts are decided
+    /// from the first `context()`, each handed to `mergeRefusals` in order and kept, then
+    /// after `startScrub` each kept part goes to `mergeScrub`. Else `mergeScan` first.
+    #[wasm_bindgen(js_name = readsOnce)]
+    pub fn reads_once(&self) -> bool {
+        self.job.reads_once()
+    }
+
+    /// Takes the refusals of scrub part `i` (from `PartWorker.scrub`, decided before any
+    /// refusal was known). Keep the part for `mergeScrub`. False: call `scanRest(i)`, and
+    /// `scrubRest(i)` after the kept parts are merged.
+    #[wasm_bindgen(js_name = mergeRefusals)]
+    pub fn merge_refusals(&mut self, i: usize, part: &[u8]) -> Result<bool, JsValue> {
+        let part = crate::parallel::decode_scrub(part);
+        let (kept, progress) = self.job.merge_refusals(i, part).map_err(to_js_error)?;
+        self.report_progress(progress);
+        Ok(kept.is_some())
+    }
+
     /// Scans from part `i` to the end here, in one piece.
     #[wasm_bindgen(js_name = scanRest)]
     pub fn scan_rest(&mut self, i: usize) -> Result<(), JsValue> {

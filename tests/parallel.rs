@@ -128,13 +128,29 @@ fn sequential(policy: &str, input: &[u8]) -> Outcome {
     Ok((cleaned, removed, report_json(report)))
 }
 
+/// The two ways a job that checks consent can be read in parts: once (parts decided
+/// before the refusals are known, merged after every part is in) and twice (a scan for
+/// the refusals first). A job without consent reads once either way.
+const READS: [(&str, u64); 2] = [("read once", u64::MAX), ("read twice", 0)];
+
 fn parallel(policy: &str, input: &[u8], threads: usize, part_bytes: u64) -> Outcome {
+    parallel_read(policy, input, threads, part_bytes, u64::MAX)
+}
+
+fn parallel_read(
+    policy: &str,
+    input: &[u8],
+    threads: usize,
+    part_bytes: u64,
+    one_read_max: u64,
+) -> Outcome {
     let (mut cleaned, mut removed) = (Vec::new(), Vec::new());
     let report = scrubber(policy)
         .run_parallel_parts(
             input,
             threads,
             part_bytes,
+            one_read_max,
             &mut cleaned,
             &mut removed,
             &mut |_| {},
@@ -183,12 +199,14 @@ fn parts_of_every_size_give_the_row_by_row_result() {
         );
         for part_bytes in [1, 7, 33, 100, 400] {
             for threads in [2, 3] {
-                let got = parallel(policy, &input, threads, part_bytes);
-                same(
-                    &format!("case {case}, parts of {part_bytes} B, {threads} threads"),
-                    &expected,
-                    &got,
-                );
+                for (read, one_read_max) in READS {
+                    let got = parallel_read(policy, &input, threads, part_bytes, one_read_max);
+                    same(
+                        &format!("case {case}, parts of {part_bytes} B, {threads} threads, {read}"),
+                        &expected,
+                        &got,
+                    );
+                }
             }
         }
     }
@@ -210,11 +228,13 @@ fn errors_name_the_same_line() {
         "{expected:?}"
     );
     for part_bytes in [64, 4096, 300_000] {
-        same(
-            &format!("parts of {part_bytes} B"),
-            &expected,
-            &parallel(policy, &input, 2, part_bytes),
-        );
+        for (read, one_read_max) in READS {
+            same(
+                &format!("parts of {part_bytes} B, {read}"),
+                &expected,
+                &parallel_read(policy, &input, 2, part_bytes, one_read_max),
+            );
+        }
     }
 }
 
@@ -244,7 +264,15 @@ fn a_file_read_in_parts_matches_too() {
     let policy = POLICIES[1];
     let (mut cleaned, mut removed) = (Vec::new(), Vec::new());
     let report = scrubber(policy)
-        .run_parallel_parts(&file, 2, 2048, &mut cleaned, &mut removed, &mut |_| {})
+        .run_parallel_parts(
+            &file,
+            2,
+            2048,
+            phonescrub::parallel::ONE_READ_MAX_BYTES,
+            &mut cleaned,
+            &mut removed,
+            &mut |_| {},
+        )
         .unwrap();
     std::fs::remove_file(&path).unwrap();
     same(

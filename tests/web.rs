@@ -241,63 +241,91 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
     )
     .unwrap();
 
-    let (sinks, p_cleaned, p_removed) = collectors();
-    let mut job = wasm::ParallelScrub::start(
-        list.clone().into(),
-        json(policy),
-        Array::new(),
-        sinks,
-        options(),
-    )
-    .unwrap()
-    .expect("a 9 MiB UTF-8 list is cut into parts");
-    let ranges = job.parts();
-    let parts = ranges.len() / 2;
-    assert!(parts >= 2, "{parts} parts");
-    assert!(job.two_passes());
-    let run = |job: &mut wasm::ParallelScrub, scan: bool| {
+    // Both ways the page runs a job that checks consent: read once (the parts decided
+    // before the refusals are known, kept, merged once all are in), as it does for a
+    // list this size, and read twice (scanned for the refusals first), as for one over
+    // 128 MiB.
+    for read_once in [true, false] {
+        let (sinks, p_cleaned, p_removed) = collectors();
+        let mut job = wasm::ParallelScrub::start(
+            list.clone().into(),
+            json(policy),
+            Array::new(),
+            sinks,
+            options(),
+        )
+        .unwrap()
+        .expect("a 9 MiB UTF-8 list is cut into parts");
+        let ranges = job.parts();
+        let parts = ranges.len() / 2;
+        assert!(parts >= 2, "{parts} parts");
+        assert!(job.two_passes());
+        assert!(job.reads_once(), "a 9 MiB list is read once");
         let worker = wasm::PartWorker::new(&job.context()).unwrap();
-        for i in 0..parts {
-            // The bytes the coordinating worker reads and hands over.
-            let part = &text.as_bytes()[ranges[2 * i] as usize..ranges[2 * i + 1] as usize];
-            let last = i + 1 == parts;
-            let complete = if scan {
-                job.merge_scan(i, &worker.scan(part, last)).unwrap()
-            } else {
-                job.merge_scrub(i, &worker.scrub(part, last)).unwrap()
-            };
-            if !complete {
-                // The cut fell inside the quoted line break: the rest in one piece.
-                if scan {
+        // The bytes the coordinating worker reads and hands over.
+        let part = |i: usize| &text.as_bytes()[ranges[2 * i] as usize..ranges[2 * i + 1] as usize];
+        let mut stopped = None;
+        if read_once {
+            let mut kept = Vec::new();
+            for i in 0..parts {
+                let decided = worker.scrub(part(i), i + 1 == parts);
+                if !job.merge_refusals(i, &decided).unwrap() {
+                    // The cut fell inside the quoted line break: the rest in one piece.
                     job.scan_rest(i).unwrap();
-                } else {
-                    job.scrub_rest(i).unwrap();
+                    stopped = Some(i);
+                    break;
                 }
-                break;
+                kept.push(decided);
+            }
+            job.start_scrub().unwrap();
+            for (i, decided) in kept.iter().enumerate() {
+                assert!(job.merge_scrub(i, decided).unwrap());
+            }
+        } else {
+            for i in 0..parts {
+                if !job
+                    .merge_scan(i, &worker.scan(part(i), i + 1 == parts))
+                    .unwrap()
+                {
+                    job.scan_rest(i).unwrap();
+                    break;
+                }
+            }
+            job.start_scrub().unwrap();
+            // The scrub's parts are decided with the refusals the scan found.
+            let worker = wasm::PartWorker::new(&job.context()).unwrap();
+            for i in 0..parts {
+                if !job
+                    .merge_scrub(i, &worker.scrub(part(i), i + 1 == parts))
+                    .unwrap()
+                {
+                    stopped = Some(i);
+                    break;
+                }
             }
         }
-    };
-    run(&mut job, true);
-    job.start_scrub().unwrap();
-    run(&mut job, false);
-    let report = job.finish().unwrap();
-
-    assert_eq!(text_of(&p_cleaned), text_of(&cleaned));
-    assert_eq!(text_of(&p_removed), text_of(&removed));
-    for key in [
-        "rowsRead",
-        "rowsKept",
-        "rowsRemoved",
-        "distinctNumbers",
-        "inputSha256",
-        "reasons",
-        "consentValues",
-    ] {
-        assert_eq!(
-            js_sys::JSON::stringify(&get(&report, key)).unwrap(),
-            js_sys::JSON::stringify(&get(&expected, key)).unwrap(),
-            "{key}"
-        );
+        if let Some(i) = stopped {
+            job.scrub_rest(i).unwrap();
+        }
+        let report = job.finish().unwrap();
+        let how = if read_once { "read once" } else { "read twice" };
+        assert_eq!(text_of(&p_cleaned), text_of(&cleaned), "{how}: cleaned");
+        assert_eq!(text_of(&p_removed), text_of(&removed), "{how}: removed");
+        for key in [
+            "rowsRead",
+            "rowsKept",
+            "rowsRemoved",
+            "distinctNumbers",
+            "inputSha256",
+            "reasons",
+            "consentValues",
+        ] {
+            assert_eq!(
+                js_sys::JSON::stringify(&get(&report, key)).unwrap(),
+                js_sys::JSON::stringify(&get(&expected, key)).unwrap(),
+                "{how}: {key}"
+            );
+        }
+        assert!(get(&report, "rowsRead").as_f64().unwrap() > 200_000.0);
     }
-    assert!(get(&report, "rowsRead").as_f64().unwrap() > 200_000.0);
 }

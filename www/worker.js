@@ -24,7 +24,9 @@
 // that become Blob parts, and Blobs cross back to the page without a copy. A UTF-8 list
 // of 8 MiB or more is cut into parts (runParts): this worker reads each part and transfers
 // it to a part worker (this script again, in a nested worker: 'part-context', 'part-scan',
-// 'part-scrub', 'part-warm' requests), and merges the results in file order.
+// 'part-scrub', 'part-warm' requests), and merges the results in file order. When consent
+// is checked, a list of up to 128 MiB is still decided in one read (its decided parts are
+// kept until all are in, then merged); a bigger one is scanned for refusals first.
 
 import init, { engineVersion, profile, scrub, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 
@@ -275,8 +277,16 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
     const digest = input.size <= DIGEST_IN_MEMORY_BYTES && self.crypto?.subtle
       ? input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null)
       : Promise.resolve(null);
-    /** @param {'scan' | 'scrub'} kind */
-    const phase = async (kind) => {
+    /**
+     * Has the part workers decide every part (`kind`) and hands each result to `merge` in
+     * file order; when a part ended inside a quoted field, `rest(i)` reads on from its
+     * start in one piece and the phase ends there. Returns that part's index, or null.
+     * @param {'scan' | 'scrub'} kind
+     * @param {(i: number, bytes: Uint8Array) => boolean} merge
+     * @param {(i: number) => void} rest
+     * @returns {Promise<number | null>}
+     */
+    const phase = async (kind, merge, rest) => {
       const context = job.context();
       await Promise.all(pool.map((w) => w.call({ type: 'part-context', context })));
       /** @type {Map<number, Promise<Uint8Array>>} */
@@ -297,19 +307,44 @@ async function runParts(job, input, count, wasmUrl, rowsSoFar) {
         }
         const bytes = await /** @type {Promise<Uint8Array>} */ (inflight.get(i));
         inflight.delete(i);
-        const complete = guard(() => (kind === 'scan' ? job.mergeScan(i, bytes) : job.mergeScrub(i, bytes)), rowsSoFar, input);
-        if (!complete) {
+        if (!guard(() => merge(i, bytes), rowsSoFar, input)) {
           // The part ended inside a quoted field: read on from its start here, in one piece.
-          guard(() => (kind === 'scan' ? job.scanRest(i) : job.scrubRest(i)), rowsSoFar, input);
-          return;
+          guard(() => rest(i), rowsSoFar, input);
+          return i;
         }
       }
+      return null;
     };
-    if (job.twoPasses()) await phase('scan');
-    const sha = await digest;
-    if (sha) job.setInputSha256([...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    const giveSha = async () => {
+      const sha = await digest;
+      if (sha) job.setInputSha256([...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    };
+    if (job.readsOnce()) {
+      // Consent is checked and the list is small enough (ONE_READ_MAX_BYTES in
+      // src/parallel.rs): every part is decided once, before the refusals are known, and
+      // kept here (about the size of the list) until all are in; then they are merged
+      // with the opt-outs the refusals make. Bigger lists are scanned first (below).
+      /** @type {(Uint8Array | null)[]} */
+      const kept = [];
+      const stopped = await phase('scrub', (i, bytes) => {
+        const complete = job.mergeRefusals(i, bytes);
+        if (complete) kept.push(bytes);
+        return complete;
+      }, (i) => job.scanRest(i));
+      await giveSha();
+      guard(() => job.startScrub(), rowsSoFar, input);
+      for (let i = 0; i < kept.length; i++) {
+        const bytes = /** @type {Uint8Array} */ (kept[i]);
+        kept[i] = null;
+        guard(() => job.mergeScrub(i, bytes), rowsSoFar, input);
+      }
+      if (stopped !== null) guard(() => job.scrubRest(stopped), rowsSoFar, input);
+      return guard(() => job.finish(), rowsSoFar, input);
+    }
+    if (job.twoPasses()) await phase('scan', (i, bytes) => job.mergeScan(i, bytes), (i) => job.scanRest(i));
+    await giveSha();
     guard(() => job.startScrub(), rowsSoFar, input);
-    await phase('scrub');
+    await phase('scrub', (i, bytes) => job.mergeScrub(i, bytes), (i) => job.scrubRest(i));
     return guard(() => job.finish(), rowsSoFar, input);
   } catch (err) {
     // A part worker that failed may hold half a job: start afresh next time.

@@ -146,8 +146,14 @@ impl Suppression {
         if let Some(list) = list {
             return Some(OptOut::Listed(list));
         }
+        self.is_refused(key, own_row_refuses)
+            .then_some(OptOut::Refused)
+    }
+
+    /// True when some row (another one, when `own_row_refuses`) refused consent for `key`.
+    pub fn is_refused(&self, key: u64, own_row_refuses: bool) -> bool {
         let refusals = self.refusals.get(&key).copied().unwrap_or(0);
-        (refusals > u32::from(own_row_refuses)).then_some(OptOut::Refused)
+        refusals > u32::from(own_row_refuses)
     }
 
     /// Adds rows matched per list (in [`Suppression::lists`] order).

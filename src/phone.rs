@@ -516,6 +516,76 @@ mod tests {
     }
 
     #[test]
+    fn anchored_searches_agree_with_a_find_at_the_start() {
+        // The vendored crate asks "does this pattern match at the start" with a search
+        // anchored there (`find_at_start`, `captures_at_start`) where it took the first
+        // match anywhere and tested `start() == 0`. For every region's IDD, national
+        // prefix for parsing and leading digits, on its example numbers (with the national
+        // prefix and IDD put in front) and on random digit strings: the same span and the
+        // same groups, or nothing both ways.
+        let mut next = crate::xorshift(0x6a09_e667_f3bc_c909);
+        let (mut checked, mut matched) = (0usize, 0usize);
+        for meta in DATABASE.iter() {
+            let mut texts: Vec<String> = number_descriptors(meta)
+                .filter_map(|desc| desc.example().map(str::to_string))
+                .collect();
+            let prefixes = [
+                meta.national_prefix(),
+                meta.preferred_international_prefix(),
+            ];
+            for prefix in prefixes.into_iter().flatten() {
+                for example in texts.clone() {
+                    texts.push(format!("{prefix}{example}"));
+                }
+            }
+            // Random digits, most after a common national prefix or IDD.
+            const STARTS: &[&str] = &["", "0", "00", "011", "8", "810", "1", "9"];
+            for _ in 0..300 {
+                let len = (next() % 16) as usize;
+                let mut text = STARTS[(next() % STARTS.len() as u64) as usize].to_string();
+                text.extend((0..len).map(|_| char::from(b'0' + (next() % 10) as u8)));
+                texts.push(text);
+            }
+            for re in [
+                meta.international_prefix(),
+                meta.national_prefix_for_parsing(),
+                meta.leading_digits(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for text in &texts {
+                    let reference = re.find(text).filter(|m| m.start() == 0);
+                    let anchored = re.find_at_start(text);
+                    assert_eq!(
+                        anchored.map(|m| m.range()),
+                        reference.map(|m| m.range()),
+                        "{} {:?} on {text:?}",
+                        meta.id(),
+                        re.as_str()
+                    );
+                    assert_eq!(
+                        re.captures_at_start(text)
+                            .map(|c| c.iter().map(|g| g.map(|m| m.range())).collect::<Vec<_>>()),
+                        re.captures(text)
+                            .filter(|c| c.get(0).is_some_and(|m| m.start() == 0))
+                            .map(|c| c.iter().map(|g| g.map(|m| m.range())).collect::<Vec<_>>()),
+                        "{} {:?} on {text:?}",
+                        meta.id(),
+                        re.as_str()
+                    );
+                    checked += 1;
+                    matched += usize::from(reference.is_some());
+                }
+            }
+        }
+        assert!(
+            checked > 100_000 && matched > 10_000,
+            "{checked} checked, {matched} matched"
+        );
+    }
+
+    #[test]
     fn region_cells() {
         assert_eq!(region_from_cell("gb"), region_id("GB"));
         assert_eq!(region_from_cell("DEU"), region_id("DE"));

@@ -1017,10 +1017,14 @@ impl Merger {
             self.rows_read += 1;
             let mut reasons = row.reasons;
             if row.key != 0 {
-                if self.dedupe_on && self.dedupe.is_duplicate(row.key) {
+                if reasons.is_empty() {
+                    // A row that passes every rule keeps its number unless an earlier
+                    // row did.
+                    if !self.dedupe.keep(row.key) && self.dedupe_on {
+                        reasons.insert(Reason::Duplicate);
+                    }
+                } else if self.dedupe_on && self.dedupe.is_duplicate(row.key) {
                     reasons.insert(Reason::Duplicate);
-                } else if reasons.is_empty() {
-                    self.dedupe.keep(row.key);
                 }
             }
             for reason in reasons.iter() {

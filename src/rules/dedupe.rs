@@ -190,12 +190,30 @@ impl Shard {
     }
 
     /// Adds a key that is not in the shard yet.
-    fn insert_new(&mut self, key: u64, hash: u64, hashing: &KeyHashing) {
-        if (self.len + 1) * 5 > self.slots.len() * 4 {
-            self.grow(hashing);
+    /// Adds `key` unless it is there: true when it was not. One probe, which ends on
+    /// the key or on the empty slot the key then goes to (unless the table grows first).
+    #[inline]
+    fn insert(&mut self, key: u64, hash: u64, hashing: &KeyHashing) -> bool {
+        let n = self.slots.len();
+        if n > 0 {
+            let mut i = Shard::start(hash, n);
+            loop {
+                match self.slots[i] {
+                    0 => break,
+                    k if k == key => return false,
+                    _ => i = if i + 1 == n { 0 } else { i + 1 },
+                }
+            }
+            if (self.len + 1) * 5 <= n * 4 {
+                self.slots[i] = key;
+                self.len += 1;
+                return true;
+            }
         }
+        self.grow(hashing);
         Shard::place(&mut self.slots, key, hash);
         self.len += 1;
+        true
     }
 
     fn place(slots: &mut [u64], key: u64, hash: u64) {
@@ -257,20 +275,20 @@ impl Dedupe {
         self.shards[self.shard(hash)].contains(key, hash)
     }
 
-    /// Records that a row with `key` was kept.
-    pub fn keep(&mut self, key: u64) {
+    /// Records that a row with `key` was kept: true when no earlier row with `key` was
+    /// (one probe of the table, where asking [`Dedupe::is_duplicate`] first took two).
+    pub fn keep(&mut self, key: u64) -> bool {
         if key == 0 {
-            self.len += usize::from(!self.zero);
+            let new = !self.zero;
+            self.len += usize::from(new);
             self.zero = true;
-            return;
+            return new;
         }
         let hash = self.hashing.hash_key(key);
         let shard = self.shard(hash);
-        let shard = &mut self.shards[shard];
-        if !shard.contains(key, hash) {
-            shard.insert_new(key, hash, &self.hashing);
-            self.len += 1;
-        }
+        let new = self.shards[shard].insert(key, hash, &self.hashing);
+        self.len += usize::from(new);
+        new
     }
 
     /// Distinct numbers kept so far.
@@ -303,8 +321,9 @@ mod tests {
     fn only_kept_numbers_make_duplicates() {
         let mut d = Dedupe::default();
         assert!(!d.is_duplicate(441212941091));
-        d.keep(441212941091);
+        assert!(d.keep(441212941091), "the first row with a number keeps it");
         assert!(d.is_duplicate(441212941091));
+        assert!(!d.keep(441212941091), "a later row's number is a duplicate");
         assert!(!d.is_duplicate(441212941092));
         assert_eq!(d.len(), 1);
     }
@@ -332,8 +351,8 @@ mod tests {
         for (i, &key) in keys.iter().enumerate() {
             assert_eq!(d.is_duplicate(key), reference.contains(&key), "{key}");
             if i % 3 != 2 {
-                d.keep(key);
-                reference.insert(key);
+                // `keep` says whether the key is new, as `insert` does.
+                assert_eq!(d.keep(key), reference.insert(key), "{key}");
                 assert!(d.is_duplicate(key));
             }
             assert_eq!(d.len(), reference.len());

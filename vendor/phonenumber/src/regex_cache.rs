@@ -43,6 +43,8 @@ pub struct CachedRegex {
     source: String,
     ignore_whitespace: bool,
     compiled: OnceLock<Regex>,
+    // PATCH(phonescrub): the pattern anchored at the start, for `find_at_start`.
+    at_start: OnceLock<Regex>,
 }
 
 impl Clone for CachedRegex {
@@ -51,6 +53,7 @@ impl Clone for CachedRegex {
             source: self.source.clone(),
             ignore_whitespace: self.ignore_whitespace,
             compiled: self.compiled.clone(),
+            at_start: self.at_start.clone(),
         }
     }
 }
@@ -68,6 +71,7 @@ impl CachedRegex {
             source: source.to_string(),
             ignore_whitespace: false,
             compiled: OnceLock::new(),
+            at_start: OnceLock::new(),
         })
     }
 
@@ -91,6 +95,30 @@ impl CachedRegex {
     /// Refer to `Regex::captures`.
     pub fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
         self.regex().captures(text)
+    }
+
+    /// PATCH(phonescrub): `find(text)` when its match starts at 0, else `None`: the
+    /// parser's "does it match at the start" tests (`find(..).start() == 0`). Under
+    /// leftmost-first matching, a search anchored at the start finds the same match as
+    /// the unanchored search whenever that one starts at 0, and nothing otherwise; the
+    /// anchored search stops at the first byte that cannot continue a match instead of
+    /// scanning the whole text for a later start (and then searching back for it).
+    pub fn find_at_start<'t>(&self, text: &'t str) -> Option<Match<'t>> {
+        self.anchored().find(text)
+    }
+
+    /// PATCH(phonescrub): `captures(text)` when its match starts at 0, else `None`.
+    pub fn captures_at_start<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
+        self.anchored().captures(text)
+    }
+
+    fn anchored(&self) -> &Regex {
+        // (No `#` comment can swallow the closing parenthesis: build.rs refuses patterns
+        // with `#`.)
+        self.at_start.get_or_init(|| {
+            build_ascii(&format!("^(?:{})", self.source), self.ignore_whitespace)
+                .expect("libphonenumber metadata patterns are valid regular expressions")
+        })
     }
 
     /// Refer to `Regex::replace`.
@@ -136,6 +164,7 @@ impl CachedRegexBuilder {
             source: self.source.clone(),
             ignore_whitespace: self.ignore_whitespace,
             compiled: OnceLock::new(),
+            at_start: OnceLock::new(),
         })
     }
 }

@@ -103,13 +103,39 @@ pub fn is_valid(number: &PhoneNumber) -> bool {
 pub fn is_valid_with(database: &Database, number: &PhoneNumber) -> bool {
     let code = number.country().code();
     let national = number.national.to_string();
-    source_for(database, code, &national)
-        .and_then(|meta| match meta {
-            Left(region) => database.by_id(region.as_ref()),
-            Right(code) => database.by_code(&code).and_then(|m| m.into_iter().next()),
-        })
-        .map(|meta| is_valid_type(meta, &national))
-        .unwrap_or(false)
+    // PATCH(phonescrub): the region is picked (as `source_for` picks it) and the number
+    // tested in one pass. Among the regions of a shared calling code (+1, +44, ...), one
+    // without leading digits is picked when the number is valid for it, and then needs
+    // no second test; `is_valid_reference` (the crate's way) is what this is tested
+    // against.
+    let Some(regions) = database.region(&code) else {
+        return false;
+    };
+    if regions.len() == 1 {
+        let meta = if regions[0] == "001" {
+            database.by_code(&code).and_then(|m| m.into_iter().next())
+        } else {
+            regions[0]
+                .parse::<country::Id>()
+                .ok()
+                .and_then(|id| database.by_id(id.as_ref()))
+        };
+        return meta.is_some_and(|meta| is_valid_type(meta, &national));
+    }
+    for region in regions {
+        let meta = database.by_id(region).unwrap();
+        if let Some(pattern) = meta.leading_digits.as_ref() {
+            if pattern.find_at_start(&national).is_some() {
+                let id: country::Id = region.parse().unwrap();
+                return database
+                    .by_id(id.as_ref())
+                    .is_some_and(|meta| is_valid_type(meta, &national));
+            }
+        } else if is_valid_type(meta, &national) {
+            return true;
+        }
+    }
+    false
 }
 
 pub fn length(meta: &Metadata, number: &ParseNumber<'_>, kind: Type) -> Validation {
@@ -198,10 +224,9 @@ fn source_for_with(
         let meta = database.by_id(region).unwrap();
 
         if let Some(pattern) = meta.leading_digits.as_ref() {
-            if let Some(index) = pattern.find(national) {
-                if index.start() == 0 {
-                    return Some(Left(region.parse().unwrap()));
-                }
+            // PATCH(phonescrub): anchored search for `find` + `start == 0`.
+            if pattern.find_at_start(national).is_some() {
+                return Some(Left(region.parse().unwrap()));
             }
         } else if valid(meta, national) {
             return Some(Left(region.parse().unwrap()));

@@ -238,10 +238,10 @@ pub fn international_prefix<'a>(idd: Option<&CachedRegex>, mut number: Number<'a
         number.national = trim(number.national, start);
         number = normalize(number, &consts::ALPHA_PHONE_MAPPINGS);
 
+        // PATCH(phonescrub): anchored search (`find_at_start`) for `find` + `start == 0`.
         if !idd
-            .and_then(|re| re.find(&number.national))
-            .map(|m| m.start() == 0)
-            .unwrap_or(false)
+            .and_then(|re| re.find_at_start(&number.national))
+            .is_some()
         {
             return number;
         }
@@ -251,8 +251,9 @@ pub fn international_prefix<'a>(idd: Option<&CachedRegex>, mut number: Number<'a
     }
 
     // Check if the IDD pattern matches.
+    // PATCH(phonescrub): only a match at the start is used below, so search anchored.
     let index = idd
-        .and_then(|re| re.find(&number.national))
+        .and_then(|re| re.find_at_start(&number.national))
         .map(|m| (m.start(), m.end()));
 
     // If it does.
@@ -291,7 +292,11 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
         return number;
     };
 
-    let index = parsing.find(&number.national).map(|m| (m.start(), m.end()));
+    // PATCH(phonescrub): only a match at the start is used, so search anchored (see
+    // `CachedRegex::find_at_start`), for the match and for its groups.
+    let index = parsing
+        .find_at_start(&number.national)
+        .map(|m| (m.start(), m.end()));
 
     if index.is_none() {
         return number;
@@ -306,7 +311,7 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
     let groups = parsing.captures_len();
 
     let (first, last) = parsing
-        .captures(&number.national)
+        .captures_at_start(&number.national)
         .map(|c| {
             (
                 c.get(1).map(|m| m.as_str().to_owned()),
@@ -353,7 +358,10 @@ pub fn normalize<'a>(mut number: Number<'a>, mappings: &FnvHashMap<char, char>) 
 
             while let Some((start, ch)) = chars.next() {
                 if !ch.is_dec_digit() {
-                    let mut string = String::from(&value[..start]);
+                    // PATCH(phonescrub): room for the whole result up front (it is never
+                    // longer than the input) instead of growing it char by char.
+                    let mut string = String::with_capacity(value.len());
+                    string.push_str(&value[..start]);
 
                     if let Some(ch) = ch.as_dec_digit() {
                         string.push(ch);

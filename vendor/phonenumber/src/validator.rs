@@ -108,12 +108,15 @@ pub fn is_valid_with(database: &Database, number: &PhoneNumber) -> bool {
     // without leading digits is picked when the number is valid for it, and then needs
     // no second test; `is_valid_reference` (the crate's way) is what this is tested
     // against.
-    let Some(regions) = database.region(&code) else {
+    let Some(regions) = database.regions_for_code(code) else {
         return false;
     };
     if regions.len() == 1 {
         let meta = if regions[0] == "001" {
-            database.by_code(&code).and_then(|m| m.into_iter().next())
+            database
+                .metadata_for_code(code)
+                .and_then(|m| m.first())
+                .map(|m| &**m)
         } else {
             regions[0]
                 .parse::<country::Id>()
@@ -208,7 +211,8 @@ fn source_for_with(
     national: &str,
     valid: impl Fn(&Metadata, &str) -> bool,
 ) -> Option<Either<country::Id, u16>> {
-    let regions = database.region(&code)?;
+    // PATCH(phonescrub): the regions as a slice (no `Vec` a number).
+    let regions = database.regions_for_code(code)?;
     if regions.len() == 1 {
         return if regions[0] == "001" {
             Some(Right(code))

@@ -282,6 +282,17 @@ impl Database {
             .map(|m| m.iter().map(AsRef::as_ref).collect())
     }
 
+    /// PATCH(phonescrub): `by_code` without collecting into a new `Vec` (the parser and
+    /// validator ask for every number they read).
+    pub(crate) fn metadata_for_code(&self, code: u16) -> Option<&[Arc<super::Metadata>]> {
+        self.by_code.get(&code).map(Vec::as_slice)
+    }
+
+    /// PATCH(phonescrub): `region` without collecting into a new `Vec`.
+    pub(crate) fn regions_for_code(&self, code: u16) -> Option<&[String]> {
+        self.regions.get(&code).map(Vec::as_slice)
+    }
+
     /// Get all country IDs corresponding to the given country code.
     pub fn region<Q>(&self, code: &Q) -> Option<Vec<&str>>
     where

@@ -63,12 +63,13 @@ pub fn parse_with<S: AsRef<str>>(
     // of that code. Using the default region's here stripped the US "1" from "+49 1512…".
     let own_code = number.country != country::Source::Default;
     let main_for_code = |code: u16| {
-        database.by_code(&code).and_then(|metas| {
+        // PATCH(phonescrub): the code's metadata as a slice (no `Vec` a number).
+        database.metadata_for_code(code).and_then(|metas| {
             metas
                 .iter()
                 .find(|m| m.is_main_country_for_code())
                 .or_else(|| metas.first())
-                .copied()
+                .map(|m| &**m)
         })
     };
     let meta = if let (Some(country), false) = (&country, own_code) {

@@ -526,13 +526,34 @@ impl Coordinator {
         removed: &mut dyn Write,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report> {
+        // With consent checked, the refusals first: from the scrub parts themselves
+        // (kept until all are in) for a list read once, else from a scan.
+        let mut kept = None;
+        let mut stopped = None;
         if self.reads_once() {
-            return self.run_once_on_threads(src, threads, cleaned, removed, progress);
-        }
-        if self.two_passes() {
             let engine = PartEngine::new(&self.context_json())?;
             let layout = self.layout.clone();
-            let stopped = in_parallel(
+            let mut parts = Vec::new();
+            stopped = in_parallel(
+                src,
+                &layout,
+                threads,
+                &|bytes, last| engine.scrub_part(bytes, last),
+                &mut |i, part| {
+                    let (part, p) = self.merge_refusals(i, part)?;
+                    let Some(part) = part else {
+                        return Ok(false);
+                    };
+                    parts.push(part);
+                    progress(p);
+                    Ok(true)
+                },
+            )?;
+            kept = Some(parts);
+        } else if self.two_passes() {
+            let engine = PartEngine::new(&self.context_json())?;
+            let layout = self.layout.clone();
+            stopped = in_parallel(
                 src,
                 &layout,
                 threads,
@@ -545,70 +566,32 @@ impl Coordinator {
                     Ok(complete)
                 },
             )?;
-            if let Some(i) = stopped {
-                self.scan_rest(src, i)?;
-            }
         }
-        self.start_scrub(src, cleaned, removed)?;
-        let engine = PartEngine::new(&self.context_json())?;
-        let layout = self.layout.clone();
-        let stopped = in_parallel(
-            src,
-            &layout,
-            threads,
-            &|bytes, last| engine.scrub_part(bytes, last),
-            &mut |i, part| {
-                let (complete, p) = self.merge_scrub(src, i, part, cleaned, removed)?;
-                if complete {
-                    progress(p);
-                }
-                Ok(complete)
-            },
-        )?;
-        if let Some(i) = stopped {
-            self.scrub_rest(src, i, cleaned, removed)?;
-        }
-        cleaned.flush()?;
-        removed.flush()?;
-        self.finish(src)
-    }
-}
-
-impl Coordinator {
-    /// [`Coordinator::run_on_threads`] for a list read once ([`Coordinator::reads_once`]).
-    fn run_once_on_threads<S: ReadAt + Sync + ?Sized>(
-        &mut self,
-        src: &S,
-        threads: usize,
-        cleaned: &mut dyn Write,
-        removed: &mut dyn Write,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<Report> {
-        let engine = PartEngine::new(&self.context_json())?;
-        let layout = self.layout.clone();
-        let mut kept = Vec::new();
-        let stopped = in_parallel(
-            src,
-            &layout,
-            threads,
-            &|bytes, last| engine.scrub_part(bytes, last),
-            &mut |i, part| {
-                let (part, p) = self.merge_refusals(i, part)?;
-                let Some(part) = part else {
-                    return Ok(false);
-                };
-                kept.push(part);
-                progress(p);
-                Ok(true)
-            },
-        )?;
         if let Some(i) = stopped {
             self.scan_rest(src, i)?;
         }
         self.start_scrub(src, cleaned, removed)?;
-        for (i, part) in kept.into_iter().enumerate() {
-            let (_, p) = self.merge_scrub(src, i, Ok(part), cleaned, removed)?;
-            progress(p);
+        if let Some(kept) = kept {
+            for (i, part) in kept.into_iter().enumerate() {
+                let (_, p) = self.merge_scrub(src, i, Ok(part), cleaned, removed)?;
+                progress(p);
+            }
+        } else {
+            let engine = PartEngine::new(&self.context_json())?;
+            let layout = self.layout.clone();
+            stopped = in_parallel(
+                src,
+                &layout,
+                threads,
+                &|bytes, last| engine.scrub_part(bytes, last),
+                &mut |i, part| {
+                    let (complete, p) = self.merge_scrub(src, i, part, cleaned, removed)?;
+                    if complete {
+                        progress(p);
+                    }
+                    Ok(complete)
+                },
+            )?;
         }
         if let Some(i) = stopped {
             self.scrub_rest(src, i, cleaned, removed)?;

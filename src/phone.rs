@@ -347,6 +347,20 @@ mod tests {
         assert_eq!(n.key(), 441212941091);
     }
 
+    /// A region's patterns for the start of a number: its IDD, its national prefix for
+    /// parsing and (for a shared calling code) its leading digits, those it has.
+    fn prefix_patterns(
+        meta: &phonenumber::metadata::Metadata,
+    ) -> impl Iterator<Item = &phonenumber::regex_cache::CachedRegex> {
+        [
+            meta.international_prefix(),
+            meta.national_prefix_for_parsing(),
+            meta.leading_digits(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// A region's general descriptor and one per number type it has.
     fn number_descriptors(
         meta: &phonenumber::metadata::Metadata,
@@ -378,14 +392,7 @@ mod tests {
                 desc.is_match("0");
                 descriptors += 1;
             }
-            for re in [
-                meta.international_prefix(),
-                meta.national_prefix_for_parsing(),
-                meta.leading_digits(),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for re in prefix_patterns(meta) {
                 re.is_match("0");
             }
             for format in meta.formats().iter().chain(meta.international_formats()) {
@@ -546,14 +553,7 @@ mod tests {
                 text.extend((0..len).map(|_| char::from(b'0' + (next() % 10) as u8)));
                 texts.push(text);
             }
-            for re in [
-                meta.international_prefix(),
-                meta.national_prefix_for_parsing(),
-                meta.leading_digits(),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for re in prefix_patterns(meta) {
                 for text in &texts {
                     let reference = re.find(text).filter(|m| m.start() == 0);
                     let anchored = re.find_at_start(text);

@@ -103,42 +103,24 @@ pub fn is_valid(number: &PhoneNumber) -> bool {
 pub fn is_valid_with(database: &Database, number: &PhoneNumber) -> bool {
     let code = number.country().code();
     let national = number.national.to_string();
-    // PATCH(phonescrub): the region is picked (as `source_for` picks it) and the number
-    // tested in one pass. Among the regions of a shared calling code (+1, +44, ...), one
+    // PATCH(phonescrub): among the regions of a shared calling code (+1, +44, ...), one
     // without leading digits is picked when the number is valid for it, and then needs
     // no second test; `is_valid_reference` (the crate's way) is what this is tested
     // against.
-    let Some(regions) = database.regions_for_code(code) else {
-        return false;
-    };
-    if regions.len() == 1 {
-        let meta = if regions[0] == "001" {
-            database
-                .metadata_for_code(code)
-                .and_then(|m| m.first())
-                .map(|m| &**m)
-        } else {
-            regions[0]
-                .parse::<country::Id>()
-                .ok()
-                .and_then(|id| database.by_id(id.as_ref()))
-        };
-        return meta.is_some_and(|meta| is_valid_type(meta, &national));
+    match pick_source(database, code, &national, is_valid_type) {
+        Some((_, true)) => true,
+        Some((source, false)) => source_metadata(database, source)
+            .is_some_and(|meta| is_valid_type(meta, &national)),
+        None => false,
     }
-    for region in regions {
-        let meta = database.by_id(region).unwrap();
-        if let Some(pattern) = meta.leading_digits.as_ref() {
-            if pattern.find_at_start(&national).is_some() {
-                let id: country::Id = region.parse().unwrap();
-                return database
-                    .by_id(id.as_ref())
-                    .is_some_and(|meta| is_valid_type(meta, &national));
-            }
-        } else if is_valid_type(meta, &national) {
-            return true;
-        }
+}
+
+/// PATCH(phonescrub): the metadata of a source `source_for` found.
+fn source_metadata(database: &Database, source: Either<country::Id, u16>) -> Option<&Metadata> {
+    match source {
+        Left(region) => database.by_id(region.as_ref()),
+        Right(code) => database.metadata_for_code(code)?.first().map(|m| &**m),
     }
-    false
 }
 
 pub fn length(meta: &Metadata, number: &ParseNumber<'_>, kind: Type) -> Validation {
@@ -188,12 +170,8 @@ pub fn is_valid_reference(number: &PhoneNumber) -> bool {
     let national = number.national.to_string();
     let reference = |meta: &Metadata, national: &str| number_type(meta, national) != Type::Unknown;
     source_for_with(database, code, &national, reference)
-        .and_then(|meta| match meta {
-            Left(region) => database.by_id(region.as_ref()),
-            Right(code) => database.by_code(&code).and_then(|m| m.into_iter().next()),
-        })
-        .map(|meta| number_type(meta, &national) != Type::Unknown)
-        .unwrap_or(false)
+        .and_then(|source| source_metadata(database, source))
+        .is_some_and(|meta| number_type(meta, &national) != Type::Unknown)
 }
 
 /// Find the metadata source.
@@ -211,14 +189,25 @@ fn source_for_with(
     national: &str,
     valid: impl Fn(&Metadata, &str) -> bool,
 ) -> Option<Either<country::Id, u16>> {
+    pick_source(database, code, national, valid).map(|(source, _)| source)
+}
+
+/// PATCH(phonescrub): `source_for_with`, also saying whether the region was picked
+/// because `valid` held for it (a region of a shared code without leading digits).
+fn pick_source(
+    database: &Database,
+    code: u16,
+    national: &str,
+    valid: impl Fn(&Metadata, &str) -> bool,
+) -> Option<(Either<country::Id, u16>, bool)> {
     // PATCH(phonescrub): the regions as a slice (no `Vec` a number).
     let regions = database.regions_for_code(code)?;
     if regions.len() == 1 {
         return if regions[0] == "001" {
-            Some(Right(code))
+            Some((Right(code), false))
         } else {
             match regions[0].parse() {
-                Ok(value) => Some(Left(value)),
+                Ok(value) => Some((Left(value), false)),
                 Err(_) => None,
             }
         };
@@ -230,10 +219,10 @@ fn source_for_with(
         if let Some(pattern) = meta.leading_digits.as_ref() {
             // PATCH(phonescrub): anchored search for `find` + `start == 0`.
             if pattern.find_at_start(national).is_some() {
-                return Some(Left(region.parse().unwrap()));
+                return Some((Left(region.parse().unwrap()), false));
             }
         } else if valid(meta, national) {
-            return Some(Left(region.parse().unwrap()));
+            return Some((Left(region.parse().unwrap()), true));
         }
     }
 

@@ -61,8 +61,8 @@ const REWRITES = {
   'worker.js': [
     [
       'the engine is the inlined wasm bytes, not a file to fetch',
-      'init(message.wasmUrl ? { module_or_path: message.wasmUrl } : undefined)',
-      'init({ module_or_path: inlinedWasm() })',
+      "const compileCore = (wasmUrl) => compileResponse(fetch(wasmUrl ?? new URL('./pkg/phonescrub_bg.wasm', import.meta.url)));",
+      'const compileCore = () => WebAssembly.compile(inlinedWasm());',
     ],
     [
       'the one engine is the full one (spreadsheets, encryption)',

@@ -75,6 +75,11 @@ const REWRITES = {
       'let engine = { engineVersion, profile, scrub, ParallelScrub, PartWorker, core: false };',
     ],
     [
+      'part workers load a blob: URL this worker made of its own script (see WORKER_EPILOGUE_OF_BASE64)',
+      'const partWorkerUrl = () => self.location.href;',
+      'const partWorkerUrl = ownScriptUrl;',
+    ],
+    [
       'part workers are this (classic) worker again, from its blob: URL',
       "{ type: 'module', name: 'phonescrub-part' }",
       "{ name: 'phonescrub-part' }",
@@ -94,8 +99,15 @@ const REWRITES = {
   ],
 };
 
-/** Put in front of the worker's code: its wasm bytes (the loader adds the base64 before it). */
+/**
+ * Put in front of the worker's code: its wasm bytes (the loader adds the base64 before
+ * it). The code runs inside a function, so that the worker can rebuild its own script
+ * (`PHONESCRUB_WORKER.toString()`) for its part workers: a worker of the file:// page's
+ * opaque origin may not load the page's blob: URL again, only one it made itself.
+ */
 const WORKER_EPILOGUE_OF_BASE64 = `";
+function PHONESCRUB_WORKER() {
+"use strict";
 /** The engine's bytes, inlined by scripts/build-offline.mjs. @returns {Uint8Array} */
 function inlinedWasm() {
   const text = atob(PHONESCRUB_WASM_BASE64);
@@ -103,6 +115,18 @@ function inlinedWasm() {
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
+/** @type {string | undefined} */
+let ownScript;
+/** A blob: URL of this worker's script, made here (see scripts/build-offline.mjs). */
+function ownScriptUrl() {
+  ownScript ??= URL.createObjectURL(new Blob(['"use strict";\\nconst PHONESCRUB_WASM_BASE64 = "', PHONESCRUB_WASM_BASE64, '";\\n', PHONESCRUB_WORKER.toString(), '\\nPHONESCRUB_WORKER();\\n'], { type: 'text/javascript' }));
+  return ownScript;
+}
+`;
+/** After the worker's code. */
+const WORKER_END = `
+}
+PHONESCRUB_WORKER();
 `;
 
 /**
@@ -129,7 +153,7 @@ export async function buildOffline({ out = DEFAULT_OUT } = {}) {
 // phonescrub, one-file build (scripts/build-offline.mjs): the page's modules, linked.
 const PHONESCRUB_WORKER_URL = (() => {
   const wasm = document.getElementById('phonescrub-wasm');
-  const parts = ['"use strict";\\nconst PHONESCRUB_WASM_BASE64 = "', wasm.textContent.trim(), ${json(WORKER_EPILOGUE_OF_BASE64)}, ${json(worker.code)}];
+  const parts = ['"use strict";\\nconst PHONESCRUB_WASM_BASE64 = "', wasm.textContent.trim(), ${json(WORKER_EPILOGUE_OF_BASE64)}, ${json(worker.code)}, ${json(WORKER_END)}];
   wasm.remove();
   return URL.createObjectURL(new Blob(parts, { type: 'text/javascript' }));
 })();

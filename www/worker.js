@@ -194,11 +194,11 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
   // merges them (src/parallel.rs); anything else (or one core) runs row by row here.
   const { parallel = true, ...engineOptions } = options;
   const cores = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
-  const job = parallel && cores > 1 && input instanceof Blob
+  const job = parallel && cores > 1 && input instanceof Blob && startParts(cores, wasmUrl)
     ? guard(() => engine.ParallelScrub.start(input, policy, optOuts, sinks, engineOptions), () => rows, input)
     : undefined;
   const report = job
-    ? await runParts(job, input, cores, wasmUrl, () => rows)
+    ? await runParts(job, input, cores, () => rows)
     : guard(() => engine.scrub(input, policy, optOuts, sinks, engineOptions), () => rows, input);
   const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
@@ -219,11 +219,24 @@ const WARM_LIST = new TextEncoder().encode('phone\n+441212941091\n');
  */
 function warmParts(wasmUrl) {
   const count = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
-  if (count < 2) return;
-  while (partPool.length < count) {
-    const client = new PartClient(wasmUrl);
-    client.call({ type: 'part-warm' }).catch(() => {});
-    partPool.push(client);
+  if (count < 2 || !startParts(count, wasmUrl)) return;
+  for (const client of partPool) if (!client.warmed) client.warmed = client.call({ type: 'part-warm' }).catch(() => {});
+}
+
+/**
+ * Starts part workers until there are `count`; false (and none kept) when this context may
+ * not start workers (then the job runs on this worker alone).
+ * @param {number} count
+ * @param {string | undefined} wasmUrl
+ */
+function startParts(count, wasmUrl) {
+  try {
+    while (partPool.length < count) partPool.push(new PartClient(wasmUrl));
+    return true;
+  } catch {
+    for (const w of partPool) w.terminate();
+    partPool = [];
+    return false;
   }
 }
 
@@ -236,12 +249,17 @@ let partPool = [];
 /** The engine a part worker decides parts with, for the job of the last context. @type {PartWorker | null} */
 let partEngine = null;
 
+/** The script part workers run: this one. (The one-file build swaps in a URL of its own.) */
+const partWorkerUrl = () => self.location.href;
+
 /** A part worker: this script again, in a nested worker. */
 class PartClient {
   /** @param {string | undefined} wasmUrl */
   constructor(wasmUrl) {
     this.wasmUrl = wasmUrl;
-    this.worker = new Worker(self.location.href, { type: 'module', name: 'phonescrub-part' });
+    /** Set once the worker was asked to load its engine. @type {Promise<unknown> | null} */
+    this.warmed = null;
+    this.worker = new Worker(partWorkerUrl(), { type: 'module', name: 'phonescrub-part' });
     this.nextId = 1;
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void}>} */
     this.pending = new Map();
@@ -289,13 +307,11 @@ class PartClient {
  * checked), this worker merges them in file order, at most two parts a worker ahead.
  * @param {ParallelScrub} job
  * @param {Blob} input
- * @param {number} count  part workers
- * @param {string | undefined} wasmUrl
+ * @param {number} count  part workers (startParts has started them)
  * @param {() => number} rowsSoFar
  */
-async function runParts(job, input, count, wasmUrl, rowsSoFar) {
+async function runParts(job, input, count, rowsSoFar) {
   try {
-    while (partPool.length < count) partPool.push(new PartClient(wasmUrl));
     const pool = partPool.slice(0, count);
     const ranges = job.parts();
     const parts = ranges.length / 2;

@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -113,4 +114,51 @@ test('opened from disk, it scrubs a list to exactly the thin slice\'s cleaned fi
     ...(await worker?.evaluate(() => /** @type {any} */ (self).__cspViolations)),
   ];
   assert.deepEqual(refused, ['page: connect-src http://127.0.0.1:1/leak', 'worker: connect-src http://127.0.0.1:1/leak']);
+});
+
+test('opened from disk, a list big enough to be cut into parts is decided by part workers from the inlined engine', async (t) => {
+  const { page } = env;
+  // About 10 MB: more than the two parts' worth (www/worker.js PARALLEL_MIN_BYTES) the
+  // engine worker cuts a list into, so its part workers (this worker again, from its blob:
+  // URL) instantiate the module it compiled from the inlined bytes. That the parts give
+  // the one-worker result byte for byte is parallel.test.mjs's job (served page).
+  const rows = ['id,phone,name'];
+  for (let i = 0; rows.length <= 330_000; i++) {
+    rows.push(`${i},${i % 4 === 0 ? `0121 29${String(i % 70_000).padStart(5, '0')}` : `+44 7400 ${String(i % 200_000).padStart(6, '0')}`},Customer ${i}`);
+  }
+  const text = rows.join('\n') + '\n';
+  assert.ok(Buffer.byteLength(text) > 8 * 2 ** 20, `${Buffer.byteLength(text)} bytes`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'phonescrub-offline-'));
+  const file = path.join(dir, 'big.csv');
+  await writeFile(file, text);
+  try {
+    await openPage(page, pathToFileURL(OUT).href);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    if (cores < 2) {
+      t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
+      return;
+    }
+    await chooseList(page, file);
+    await page.locator('#step-review').waitFor();
+    await page.selectOption('#phone-column', { label: 'phone' });
+    await page.fill('#region', 'United Kingdom');
+    await page.locator('#region').press('Tab');
+    await page.getByRole('button', { name: 'Scrub list' }).click();
+    await page.locator('#step-results').waitFor({ timeout: 60_000 });
+    const totals = await page.locator('#totals').innerText();
+    assert.match(totals, /330,000\s+Rows read/);
+    const kept = Number(/([\d,]+)\s+Kept/.exec(totals)?.[1].replaceAll(',', ''));
+    const removed = Number(/([\d,]+)\s+Removed/i.exec(totals)?.[1].replaceAll(',', ''));
+    assert.equal(kept + removed, 330_000, totals);
+    // 17,500 distinct landlines (every 4th row) and 150,000 distinct mobiles.
+    assert.equal(kept, 167_500, totals);
+    const cleaned = (await download(page, /cleaned CSV/)).text.trimEnd().split('\n').slice(1);
+    assert.equal(cleaned.length, kept);
+    const phone = (await download(page, /cleaned CSV/)).text.split('\n')[0].split(',').indexOf('"phone"');
+    const numbers = cleaned.map((line) => line.split(',')[phone].replaceAll('"', ''));
+    assert.equal(new Set(numbers).size, kept, 'each number once');
+    assert.ok(numbers.every((n) => /^\+44(121\d{7}|7400\d{6})$/.test(n)), numbers.find((n) => !/^\+44(121\d{7}|7400\d{6})$/.test(n)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -132,6 +132,11 @@ test('opened from disk, a list big enough to be cut into parts is decided by par
   const file = path.join(dir, 'big.csv');
   await writeFile(file, text);
   try {
+    /** @type {string[]} */
+    const workers = [];
+    const onWorker = (/** @type {import('playwright-core').Worker} */ w) => workers.push(w.url());
+    page.on('worker', onWorker);
+    t.after(() => page.off('worker', onWorker));
     await openPage(page, pathToFileURL(OUT).href);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     if (cores < 2) {
@@ -145,6 +150,10 @@ test('opened from disk, a list big enough to be cut into parts is decided by par
     await page.locator('#region').press('Tab');
     await page.getByRole('button', { name: 'Scrub list' }).click();
     await page.locator('#step-results').waitFor({ timeout: 60_000 });
+    // The engine worker, then its part workers from a blob: URL of its own.
+    const parts = workers.slice(1);
+    assert.equal(parts.length, Math.min(cores, 4), workers.join('\n'));
+    assert.ok(parts.every((url) => url.startsWith('blob:') && url !== workers[0]), workers.join('\n'));
     const totals = await page.locator('#totals').innerText();
     assert.match(totals, /330,000\s+Rows read/);
     const kept = Number(/([\d,]+)\s+Kept/.exec(totals)?.[1].replaceAll(',', ''));

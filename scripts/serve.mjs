@@ -137,7 +137,18 @@ async function handle(root, req, res) {
     return;
   }
   const type = MIME_TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream';
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': info.size });
+  // Validators, so that a reload revalidates (no-cache) and gets a 304 for what has not
+  // changed: the browser then keeps what it built from the cached file, such as V8's
+  // compiled code for the engine's wasm.
+  const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  const lastModified = new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString();
+  const validators = { ETag: etag, 'Last-Modified': lastModified };
+  if (notModified(req, etag, info.mtimeMs)) {
+    res.writeHead(304, { ...SECURITY_HEADERS, ...validators });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...SECURITY_HEADERS, ...validators, 'Content-Type': type, 'Content-Length': info.size });
   if (req.method === 'HEAD') {
     res.end();
     return;
@@ -145,6 +156,24 @@ async function handle(root, req, res) {
   createReadStream(real)
     .on('error', () => res.destroy())
     .pipe(res);
+}
+
+/**
+ * True when the request's conditional headers say the client's copy is current
+ * (If-None-Match wins over If-Modified-Since, as RFC 9110 says).
+ * @param {import('node:http').IncomingMessage} req
+ * @param {string} etag
+ * @param {number} mtimeMs
+ */
+function notModified(req, etag, mtimeMs) {
+  const match = req.headers['if-none-match'];
+  if (match !== undefined) {
+    // Weak comparison: W/"x" and "x" are the same validator.
+    const bare = (/** @type {string} */ tag) => tag.trim().replace(/^W\//, '');
+    return match.trim() === '*' || match.split(',').some((tag) => bare(tag) === bare(etag));
+  }
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
 }
 
 /** @param {string} file */

@@ -76,6 +76,35 @@ test('every response carries the CSP and safety headers, with the right MIME typ
   }
 });
 
+test('files carry validators, and a request with a current one gets 304 with the policy headers', async () => {
+  const url = new URL('/pkg/phonescrub_bg.wasm', server.url);
+  const first = await fetch(url);
+  const body = Buffer.from(await first.arrayBuffer());
+  const etag = first.headers.get('etag');
+  const lastModified = first.headers.get('last-modified');
+  assert.match(etag ?? '', /^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+  assert.ok(Number.isFinite(Date.parse(lastModified ?? '')), `${lastModified}`);
+  // no-cache: the browser asks every time, and keeps its copy (and the code it compiled
+  // from it) when the answer is 304.
+  for (const headers of [{ 'If-None-Match': etag }, { 'If-None-Match': `"other", ${etag?.slice(2)}` }, { 'If-Modified-Since': lastModified }]) {
+    const res = await fetch(url, { headers: /** @type {Record<string, string>} */ (headers) });
+    assert.equal(res.status, 304, JSON.stringify(headers));
+    assert.equal((await res.arrayBuffer()).byteLength, 0);
+    assert.equal(res.headers.get('etag'), etag);
+    assertPolicyHeaders(res.headers, `304 for ${JSON.stringify(headers)}`);
+  }
+  // A changed file (another validator, or modified since) is sent again in full.
+  for (const headers of [{ 'If-None-Match': 'W/"0-0"' }, { 'If-Modified-Since': new Date(Date.parse(lastModified ?? '') - 1000).toUTCString() }]) {
+    const res = await fetch(url, { headers });
+    assert.equal(res.status, 200, JSON.stringify(headers));
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(body));
+  }
+  // If-None-Match wins over If-Modified-Since.
+  const both = await fetch(url, { headers: { 'If-None-Match': 'W/"0-0"', 'If-Modified-Since': /** @type {string} */ (lastModified) } });
+  await both.arrayBuffer();
+  assert.equal(both.status, 200);
+});
+
 test('no directory listing: a directory without index.html is not found', async () => {
   const res = await raw('/pkg/');
   assert.equal(res.status, 404);

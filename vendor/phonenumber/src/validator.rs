@@ -102,7 +102,12 @@ pub fn is_valid(number: &PhoneNumber) -> bool {
 /// Check if the phone number is valid with the given `Database`.
 pub fn is_valid_with(database: &Database, number: &PhoneNumber) -> bool {
     let code = number.country().code();
-    let national = number.national.to_string();
+    // PATCH(phonescrub): the digits written here, not through `fmt` into a new `String`.
+    let mut digits = [0u8; NATIONAL_DIGITS_MAX];
+    let national = match national_digits(&number.national, &mut digits) {
+        Some(national) => national,
+        None => return is_valid_reference(number),
+    };
     // PATCH(phonescrub): among the regions of a shared calling code (+1, +44, ...), one
     // without leading digits is picked when the number is valid for it, and then needs
     // no second test; `is_valid_reference` (the crate's way) is what this is tested
@@ -113,6 +118,34 @@ pub fn is_valid_with(database: &Database, number: &PhoneNumber) -> bool {
             .is_some_and(|meta| is_valid_type(meta, &national)),
         None => false,
     }
+}
+
+/// PATCH(phonescrub): room for a national number's digits (a `u64` has at most 20).
+const NATIONAL_DIGITS_MAX: usize = 32;
+
+/// PATCH(phonescrub): the national number as `to_string` writes it (its leading zeros, then
+/// its value), written into `buf`; `None` if it does not fit (more leading zeros than any
+/// number has).
+pub(crate) fn national_digits<'b>(
+    national: &crate::NationalNumber,
+    buf: &'b mut [u8; NATIONAL_DIGITS_MAX],
+) -> Option<&'b str> {
+    let mut value = national.value();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    let zeros = usize::from(national.zeros());
+    if zeros > at {
+        return None;
+    }
+    buf[at - zeros..at].fill(b'0');
+    std::str::from_utf8(&buf[at - zeros..]).ok()
 }
 
 /// PATCH(phonescrub): the metadata of a source `source_for` found.
@@ -200,29 +233,27 @@ fn pick_source(
     national: &str,
     valid: impl Fn(&Metadata, &str) -> bool,
 ) -> Option<(Either<country::Id, u16>, bool)> {
-    // PATCH(phonescrub): the regions as a slice (no `Vec` a number).
+    // PATCH(phonescrub): the regions as a slice (no `Vec` a number), beside their metadata
+    // and their parsed ids (no hash lookup and no parsing of a region's name a number).
     let regions = database.regions_for_code(code)?;
+    let ids = database.region_ids_for_code(code)?;
     if regions.len() == 1 {
         return if regions[0] == "001" {
             Some((Right(code), false))
         } else {
-            match regions[0].parse() {
-                Ok(value) => Some((Left(value), false)),
-                Err(_) => None,
-            }
+            ids[0].map(|id| (Left(id), false))
         };
     }
 
-    for region in regions {
-        let meta = database.by_id(region).unwrap();
-
+    let metas = database.metadata_for_code(code)?;
+    for (meta, id) in metas.iter().zip(ids) {
         if let Some(pattern) = meta.leading_digits.as_ref() {
             // PATCH(phonescrub): anchored search for `find` + `start == 0`.
             if pattern.find_at_start(national).is_some() {
-                return Some((Left(region.parse().unwrap()), false));
+                return Some((Left(id.expect("a region of a shared code")), false));
             }
         } else if valid(meta, national) {
-            return Some((Left(region.parse().unwrap()), true));
+            return Some((Left(id.expect("a region of a shared code")), true));
         }
     }
 

@@ -38,6 +38,8 @@ pub struct Database {
     by_id: FnvHashMap<String, Arc<super::Metadata>>,
     by_code: FnvHashMap<u16, Vec<Arc<super::Metadata>>>,
     regions: FnvHashMap<u16, Vec<String>>,
+    /// PATCH(phonescrub): `regions`, parsed (`None` for "001"), in the same order.
+    region_ids: FnvHashMap<u16, Vec<Option<crate::country::Id>>>,
 }
 
 impl Database {
@@ -249,11 +251,19 @@ impl Database {
             }
         }
 
+        let region_ids = regions
+            .iter()
+            .map(|(&code, names): (&u16, &Vec<String>)| {
+                (code, names.iter().map(|name| name.parse().ok()).collect())
+            })
+            .collect();
+
         Ok(Database {
             cache: cache.clone(),
             by_id,
             by_code,
             regions,
+            region_ids,
         })
     }
 
@@ -291,6 +301,12 @@ impl Database {
     /// PATCH(phonescrub): `region` without collecting into a new `Vec`.
     pub(crate) fn regions_for_code(&self, code: u16) -> Option<&[String]> {
         self.regions.get(&code).map(Vec::as_slice)
+    }
+
+    /// PATCH(phonescrub): `regions_for_code`, parsed (`None` for "001"); the same order as
+    /// it and as `metadata_for_code`.
+    pub(crate) fn region_ids_for_code(&self, code: u16) -> Option<&[Option<crate::country::Id>]> {
+        self.region_ids.get(&code).map(Vec::as_slice)
     }
 
     /// Get all country IDs corresponding to the given country code.

@@ -36,6 +36,14 @@ pub fn engine_version() -> String {
     crate::VERSION.to_string()
 }
 
+/// The error a job gives when its list can no longer be read (its file was changed,
+/// moved or removed since it was chosen), for the worker, which reads a list's parts
+/// itself: the engine's words and kind, written once.
+#[wasm_bindgen(js_name = unreadableError)]
+pub fn unreadable_error() -> JsValue {
+    to_js_error(Error::input(crate::input::Unreadable::MESSAGE))
+}
+
 /// Masks a number for previews and printed reports: "+447700900123" -> "+447700****23".
 #[wasm_bindgen(js_name = maskNumber)]
 pub fn mask_number(number: &str) -> String {

@@ -28,7 +28,7 @@
 // is checked, a list of up to 128 MiB is still decided in one read (its decided parts are
 // kept until all are in, then merged); a bigger one is scanned for refusals first.
 
-import init, { engineVersion, profile, scrub, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
+import init, { engineVersion, profile, scrub, unreadableError, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 
 /** Loads the full engine's glue module (scripts/build-offline.mjs swaps this line). */
 const importFull = () => import('./pkg-full/phonescrub.js');
@@ -414,8 +414,7 @@ async function runParts(job, input, count, rowsSoFar) {
  */
 function readPart(input, start, end) {
   return input.slice(start, end).arrayBuffer().catch(() => {
-    // The engine's words for the same failure (src/input.rs, Unreadable).
-    throw Object.assign(new Error('the list can no longer be read: its file was changed, moved or removed after it was chosen; choose it again'), { name: 'PhonescrubError', kind: 'input' });
+    throw unreadableError(); // the engine's own error for it (src/input.rs, Unreadable)
   });
 }
 

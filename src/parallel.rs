@@ -485,6 +485,31 @@ impl Coordinator {
         Ok((true, self.progress(i, Phase::Scrub)))
     }
 
+    /// [`Coordinator::merge_scrub`] but for writing the rows: dedupe and every count here,
+    /// in order, and the rows' final reasons returned (as bytes, with the line ends before
+    /// the part) for [`PartEngine::write_part_bytes`] to write them in another worker, in
+    /// parallel. `None` when the part ended inside a record (as `merge_scrub`'s false).
+    pub fn merge_verdicts(
+        &mut self,
+        src: &(impl ReadAt + ?Sized),
+        i: usize,
+        part: Result<ScrubPart>,
+    ) -> Result<(Option<Vec<u8>>, Progress)> {
+        let mut part = part.map_err(|e| e.shifted(self.lines))?;
+        if !part.complete {
+            return Ok((None, self.progress(i, Phase::Scrub)));
+        }
+        if self.refusals_after_parts {
+            self.scrubber.apply_refusals(&mut part);
+        }
+        let merger = self.merger.as_mut().expect("start_scrub first");
+        let verdicts = wire::encode_verdicts(self.lines, &merger.verdicts(&part));
+        self.lines += part.lines;
+        let (start, end) = self.layout.parts[i];
+        self.feed_hash(src, start, end)?;
+        Ok((Some(verdicts), self.progress(i, Phase::Scrub)))
+    }
+
     /// Scrubs from part `i`'s start to the end of the file in one piece.
     pub fn scrub_rest(
         &mut self,
@@ -641,6 +666,29 @@ impl PartEngine {
     pub fn scrub_part_bytes(&self, bytes: &[u8], last: bool) -> Vec<u8> {
         wire::encode_scrub(&self.scrub_part(bytes, last))
     }
+
+    /// Writes a scrub part's rows (`part`: [`PartEngine::scrub_part_bytes`]) with the final
+    /// reasons [`Coordinator::merge_verdicts`] gave for it: the cleaned rows' bytes and the
+    /// removed rows' bytes, as the merge would have written them, after their length as 8
+    /// bytes (little-endian).
+    pub fn write_part_bytes(&self, part: &[u8], verdicts: &[u8]) -> Result<Vec<u8>> {
+        let part = wire::decode_scrub(part)?;
+        let (lines, verdicts) = wire::decode_verdicts(verdicts)?;
+        let mut out = vec![0u8; 8];
+        let mut removed = Vec::new();
+        scrub::write_rows(
+            &part,
+            &verdicts,
+            lines,
+            self.scrubber.row_style(),
+            &mut out,
+            &mut removed,
+        )?;
+        let cleaned = (out.len() - 8) as u64;
+        out[..8].copy_from_slice(&cleaned.to_le_bytes());
+        out.extend_from_slice(&removed);
+        Ok(out)
+    }
 }
 
 /// A scan part a worker sent back.
@@ -651,6 +699,12 @@ pub fn decode_scan(bytes: &[u8]) -> Result<ScanPart> {
 /// A scrub part a worker sent back.
 pub fn decode_scrub(bytes: &[u8]) -> Result<ScrubPart> {
     wire::decode_scrub(bytes)
+}
+
+/// A scrub part a worker sent back, without its rows' bytes: for what needs only the
+/// rows' verdicts ([`Coordinator::merge_refusals`], [`Coordinator::merge_verdicts`]).
+pub fn decode_scrub_rows(bytes: &[u8]) -> Result<ScrubPart> {
+    wire::decode_scrub_with(bytes, false)
 }
 
 /// Runs `work` on every part on `threads` threads and hands the results to `merge` in
@@ -971,8 +1025,40 @@ pub mod wire {
         out.0
     }
 
+    /// A part's final reasons, after the line ends before it.
+    pub(crate) fn encode_verdicts(lines: u64, verdicts: &[Reasons]) -> Vec<u8> {
+        let mut out = Out(Vec::with_capacity(16 + 2 * verdicts.len()));
+        out.u64(lines);
+        out.u64(verdicts.len() as u64);
+        for reasons in verdicts {
+            out.0.extend_from_slice(&reasons.bits().to_le_bytes());
+        }
+        out.0
+    }
+
+    /// What [`encode_verdicts`] wrote.
+    pub(crate) fn decode_verdicts(bytes: &[u8]) -> Result<(u64, Vec<Reasons>)> {
+        let mut input = In(bytes);
+        let lines = input.u64()?;
+        let n = input.len()?;
+        let data = input.take(
+            n.checked_mul(2)
+                .ok_or_else(|| Error::input("a part's verdicts are damaged"))?,
+        )?;
+        let verdicts = data
+            .chunks_exact(2)
+            .map(|b| Reasons::from_bits(u16::from_le_bytes([b[0], b[1]])))
+            .collect();
+        Ok((lines, verdicts))
+    }
+
     /// The scrub part [`encode_scrub`] wrote.
     pub(crate) fn decode_scrub(bytes: &[u8]) -> Result<ScrubPart> {
+        decode_scrub_with(bytes, true)
+    }
+
+    /// [`decode_scrub`], with the rows' bytes copied or (`with_bytes` false) left out.
+    pub(crate) fn decode_scrub_with(bytes: &[u8], with_bytes: bool) -> Result<ScrubPart> {
         let mut input = In(bytes);
         if let Some(err) = read_error(&mut input)? {
             return Err(err);
@@ -1003,7 +1089,7 @@ pub mod wire {
                 alt: (lens >> 32) as u32,
             });
         }
-        let data = input.bytes()?.to_vec();
+        let data = input.bytes()?;
         let total: u64 = rows
             .iter()
             .map(|r| u64::from(r.len) + u64::from(r.alt))
@@ -1013,7 +1099,11 @@ pub mod wire {
         }
         Ok(ScrubPart {
             rows,
-            bytes: data,
+            bytes: if with_bytes {
+                data.to_vec()
+            } else {
+                Vec::new()
+            },
             invalid_kept,
             matched,
             values,

@@ -446,10 +446,11 @@ impl Scrubber {
         removed_out.end_row()?;
         clean_out.finish()?;
         removed_out.finish()?;
+        let style = self.row_style();
         Ok(Merger {
-            flag,
+            flag: style.flag,
             dedupe_on: self.policy.dedupe,
-            quote: csv && out.formula_safe,
+            quote: style.quote,
             dedupe: Dedupe::default(),
             counts: Report::reason_counts(),
             consent: self.policy.consent.as_ref().map(Consent::new),
@@ -1012,7 +1013,23 @@ impl Merger {
         cleaned: &mut dyn Write,
         removed: &mut dyn Write,
     ) -> Result<()> {
-        let mut at = 0;
+        let verdicts = self.verdicts(part);
+        write_rows(part, &verdicts, lines, self.style(), cleaned, removed)
+    }
+
+    /// How rows are written.
+    fn style(&self) -> RowStyle {
+        RowStyle {
+            flag: self.flag,
+            quote: self.quote,
+        }
+    }
+
+    /// Each row's final reasons, in list order: dedupe (a number is kept once, in its first
+    /// kept row) and every count of the report. [`write_rows`] then writes the rows with
+    /// them, here or in another worker.
+    pub(crate) fn verdicts(&mut self, part: &ScrubPart) -> Vec<Reasons> {
+        let mut verdicts = Vec::with_capacity(part.rows.len());
         for row in &part.rows {
             self.rows_read += 1;
             let mut reasons = row.reasons;
@@ -1033,31 +1050,15 @@ impl Merger {
                     .get_mut(reason.code())
                     .expect("every code is counted") += 1;
             }
-            let (len, alt) = (row.len as usize, row.alt as usize);
-            let main = &part.bytes[at..at + len];
-            let second = &part.bytes[at + len..at + len + alt];
-            at += len + alt;
             if self.flag || reasons.is_empty() {
                 self.rows_kept += 1;
-                cleaned.write_all(main)?;
-                if self.flag {
-                    if !reasons.is_empty() {
-                        self.rows_flagged += 1;
-                    }
-                    tail_field(cleaned, reasons.joined().as_bytes(), self.quote)?;
+                if self.flag && !reasons.is_empty() {
+                    self.rows_flagged += 1;
                 }
-                cleaned.write_all(b"\n")?;
             } else {
                 self.rows_removed += 1;
-                removed.write_all(if alt > 0 { second } else { main })?;
-                tail_field(
-                    removed,
-                    (row.line + lines).to_string().as_bytes(),
-                    self.quote,
-                )?;
-                tail_field(removed, reasons.joined().as_bytes(), self.quote)?;
-                removed.write_all(b"\n")?;
             }
+            verdicts.push(reasons);
         }
         self.invalid_kept += part.invalid_kept;
         for (sum, n) in self.matched.iter_mut().zip(&part.matched) {
@@ -1066,8 +1067,68 @@ impl Merger {
         if let Some(consent) = &mut self.consent {
             consent.record_values(&part.values);
         }
-        Ok(())
+        verdicts
     }
+}
+
+/// How decided rows are written: flag mode (every row to the cleaned list, with its
+/// status) and whether every field is quoted (formula-safe CSV).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowStyle {
+    pub(crate) flag: bool,
+    pub(crate) quote: bool,
+}
+
+impl Scrubber {
+    /// How this job's rows are written (as its [`Merger`] writes them).
+    pub(crate) fn row_style(&self) -> RowStyle {
+        let out = &self.policy.output;
+        RowStyle {
+            flag: self.policy.mode == Mode::Flag,
+            quote: out.format == OutputFormat::Csv && out.formula_safe,
+        }
+    }
+}
+
+/// Writes a part's rows with their final reasons (see [`Merger::verdicts`]): to the
+/// cleaned list with a status in flag mode, else kept rows to the cleaned list and the
+/// others to the removed list with their line (`lines` is added: the line ends before the
+/// part) and reasons.
+pub(crate) fn write_rows(
+    part: &ScrubPart,
+    verdicts: &[Reasons],
+    lines: u64,
+    style: RowStyle,
+    cleaned: &mut dyn Write,
+    removed: &mut dyn Write,
+) -> Result<()> {
+    if verdicts.len() != part.rows.len() {
+        return Err(Error::input("a part's verdicts do not match its rows"));
+    }
+    let mut at = 0;
+    for (row, reasons) in part.rows.iter().zip(verdicts) {
+        let (len, alt) = (row.len as usize, row.alt as usize);
+        let main = &part.bytes[at..at + len];
+        let second = &part.bytes[at + len..at + len + alt];
+        at += len + alt;
+        if style.flag || reasons.is_empty() {
+            cleaned.write_all(main)?;
+            if style.flag {
+                tail_field(cleaned, reasons.joined().as_bytes(), style.quote)?;
+            }
+            cleaned.write_all(b"\n")?;
+        } else {
+            removed.write_all(if alt > 0 { second } else { main })?;
+            tail_field(
+                removed,
+                (row.line + lines).to_string().as_bytes(),
+                style.quote,
+            )?;
+            tail_field(removed, reasons.joined().as_bytes(), style.quote)?;
+            removed.write_all(b"\n")?;
+        }
+    }
+    Ok(())
 }
 
 /// One more field of a row written by [`RowEval`]: a line number, reason codes or a

@@ -334,7 +334,7 @@ impl ParallelScrub {
     /// `scrubRest(i)` after the kept parts are merged.
     #[wasm_bindgen(js_name = mergeRefusals)]
     pub fn merge_refusals(&mut self, i: usize, part: &[u8]) -> Result<bool, JsValue> {
-        let part = crate::parallel::decode_scrub(part);
+        let part = crate::parallel::decode_scrub_rows(part);
         let (kept, progress) = self.job.merge_refusals(i, part).map_err(to_js_error)?;
         self.report_progress(progress);
         Ok(kept.is_some())
@@ -372,6 +372,29 @@ impl ParallelScrub {
             .map_err(to_js_error)?;
         self.report_progress(progress);
         Ok(complete)
+    }
+
+    /// Merges scrub part `i` but for writing its rows: dedupe and the counts here, in
+    /// order; returns the rows' final reasons for `PartWorker.write` to write them in
+    /// another worker (the written rows then go to the outputs in part order, after
+    /// `flushOutputs`). Undefined: the part ended inside a record, call `scrubRest(i)`.
+    #[wasm_bindgen(js_name = mergeVerdicts)]
+    pub fn merge_verdicts(&mut self, i: usize, part: &[u8]) -> Result<Option<Vec<u8>>, JsValue> {
+        let part = crate::parallel::decode_scrub_rows(part);
+        let (verdicts, progress) = self
+            .job
+            .merge_verdicts(&self.src, i, part)
+            .map_err(to_js_error)?;
+        self.report_progress(progress);
+        Ok(verdicts)
+    }
+
+    /// Hands what the outputs hold so far (the header rows) to their callbacks, so that
+    /// rows written elsewhere can follow them.
+    #[wasm_bindgen(js_name = flushOutputs)]
+    pub fn flush_outputs(&mut self) -> Result<(), JsValue> {
+        self.cleaned.flush().map_err(|e| to_js_error(e.into()))?;
+        self.removed.flush().map_err(|e| to_js_error(e.into()))
     }
 
     /// Scrubs from part `i` to the end here, in one piece.
@@ -421,6 +444,14 @@ impl PartWorker {
     /// Decides one part but for dedupe.
     pub fn scrub(&self, bytes: &[u8], last: bool) -> Vec<u8> {
         self.engine.scrub_part_bytes(bytes, last)
+    }
+
+    /// Writes a decided part's rows with the final reasons `mergeVerdicts` gave: the
+    /// cleaned rows' length (8 bytes, little-endian), the cleaned rows, the removed rows.
+    pub fn write(&self, part: &[u8], verdicts: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.engine
+            .write_part_bytes(part, verdicts)
+            .map_err(to_js_error)
     }
 }
 

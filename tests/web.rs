@@ -244,8 +244,9 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
     // Both ways the page runs a job that checks consent: read once (the parts decided
     // before the refusals are known, kept, merged once all are in), as it does for a
     // list this size, and read twice (scanned for the refusals first), as for one over
-    // 128 MiB.
-    for read_once in [true, false] {
+    // 128 MiB. Read once, the page gives the rows their final reasons here and has the
+    // part workers write them (`mergeVerdicts`, `PartWorker.write`); both ways are done.
+    for (read_once, written_elsewhere) in [(true, false), (true, true), (false, false)] {
         let (sinks, p_cleaned, p_removed) = collectors();
         let mut job = wasm::ParallelScrub::start(
             list.clone().into(),
@@ -278,8 +279,23 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
                 kept.push(decided);
             }
             job.start_scrub().unwrap();
-            for (i, decided) in kept.iter().enumerate() {
-                assert!(job.merge_scrub(i, decided).unwrap());
+            if written_elsewhere {
+                job.flush_outputs().unwrap();
+                let writer = wasm::PartWorker::new(&job.context()).unwrap();
+                for (i, decided) in kept.iter().enumerate() {
+                    let verdicts = job
+                        .merge_verdicts(i, decided)
+                        .unwrap()
+                        .expect("a whole part");
+                    let out = writer.write(decided, &verdicts).unwrap();
+                    let split = 8 + u64::from_le_bytes(out[..8].try_into().unwrap()) as usize;
+                    p_cleaned.push(&js_sys::Uint8Array::from(&out[8..split]));
+                    p_removed.push(&js_sys::Uint8Array::from(&out[split..]));
+                }
+            } else {
+                for (i, decided) in kept.iter().enumerate() {
+                    assert!(job.merge_scrub(i, decided).unwrap());
+                }
             }
         } else {
             for i in 0..parts {
@@ -308,7 +324,11 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             job.scrub_rest(i).unwrap();
         }
         let report = job.finish().unwrap();
-        let how = if read_once { "read once" } else { "read twice" };
+        let how = match (read_once, written_elsewhere) {
+            (false, _) => "read twice",
+            (true, false) => "read once",
+            (true, true) => "read once, rows written by a part worker",
+        };
         assert_eq!(text_of(&p_cleaned), text_of(&cleaned), "{how}: cleaned");
         assert_eq!(text_of(&p_removed), text_of(&removed), "{how}: removed");
         for key in [

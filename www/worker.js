@@ -24,9 +24,11 @@
 // that become Blob parts, and Blobs cross back to the page without a copy. A UTF-8 list
 // of 8 MiB or more is cut into parts (runParts): this worker reads each part and transfers
 // it to a part worker (this script again, in a nested worker: 'part-context', 'part-scan',
-// 'part-scrub', 'part-warm' requests), and merges the results in file order. When consent
-// is checked, a list of up to 128 MiB is still decided in one read (its decided parts are
-// kept until all are in, then merged); a bigger one is scanned for refusals first.
+// 'part-scrub', 'part-write', 'part-warm' requests), and merges the results in file order.
+// When consent is checked, a list of up to 128 MiB is still decided in one read (its
+// decided parts are kept until all are in; then this worker gives every row its final
+// reasons, in order, and the part workers write the rows); a bigger one is scanned for
+// refusals first.
 
 import init, { engineVersion, profile, scrub, unreadableError, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 
@@ -93,6 +95,15 @@ async function run(message) {
       partEngine = new engine.PartWorker(message.context);
       reply(id, 'result', { result: null });
       return;
+    case 'part-write': {
+      // The rows of a part this worker decided, written with the final reasons the
+      // engine worker gave them (see runParts).
+      if (!partEngine) throw new Error('a part request before its context');
+      const part = partEngine;
+      const bytes = guard(() => part.write(new Uint8Array(message.data), new Uint8Array(message.verdicts)), () => 0, null);
+      self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
+      return;
+    }
     case 'part-scan':
     case 'part-scrub': {
       if (!partEngine) throw new Error('a part request before its context');
@@ -198,7 +209,7 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
     ? guard(() => engine.ParallelScrub.start(input, policy, optOuts, sinks, engineOptions), () => rows, input)
     : undefined;
   const report = job
-    ? await runParts(job, input, cores, () => rows)
+    ? await runParts(job, input, cores, () => rows, sinks)
     : guard(() => engine.scrub(input, policy, optOuts, sinks, engineOptions), () => rows, input);
   const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
@@ -309,8 +320,9 @@ class PartClient {
  * @param {Blob} input
  * @param {number} count  part workers (startParts has started them)
  * @param {() => number} rowsSoFar
+ * @param {{cleaned: (bytes: Uint8Array) => void, removed: (bytes: Uint8Array) => void}} sinks  the job's outputs
  */
-async function runParts(job, input, count, rowsSoFar) {
+async function runParts(job, input, count, rowsSoFar, sinks) {
   try {
     const pool = partPool.slice(0, count);
     const ranges = job.parts();
@@ -377,10 +389,25 @@ async function runParts(job, input, count, rowsSoFar) {
       }, (i) => job.scanRest(i));
       await giveSha();
       guard(() => job.startScrub(), rowsSoFar, input);
+      // This worker gives each row its final reasons, part after part (dedupe must go in
+      // order); the part workers write the parts' rows with them meanwhile, in parallel,
+      // and the written rows go to the outputs in part order, after the header rows.
+      guard(() => job.flushOutputs(), rowsSoFar, input);
+      /** @type {Promise<Uint8Array>[]} */
+      const written = [];
       for (let i = 0; i < kept.length; i++) {
         const bytes = /** @type {Uint8Array} */ (kept[i]);
         kept[i] = null;
-        guard(() => job.mergeScrub(i, bytes), rowsSoFar, input);
+        const verdicts = /** @type {Uint8Array} */ (guard(() => job.mergeVerdicts(i, bytes), rowsSoFar, input));
+        const write = pool[i % pool.length].call({ type: 'part-write', data: bytes, verdicts }, [bytes.buffer, verdicts.buffer]);
+        write.catch(() => {}); // awaited below, in order
+        written.push(write);
+      }
+      for (const write of written) {
+        const out = await write;
+        const cleaned = Number(new DataView(out.buffer, out.byteOffset, 8).getBigUint64(0, true));
+        if (cleaned > 0) sinks.cleaned(out.subarray(8, 8 + cleaned));
+        if (out.length > 8 + cleaned) sinks.removed(out.subarray(8 + cleaned));
       }
       if (stopped !== null) guard(() => job.scrubRest(stopped), rowsSoFar, input);
       return guard(() => job.finish(), rowsSoFar, input);

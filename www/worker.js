@@ -205,9 +205,13 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
   // merges them (src/parallel.rs); anything else (or one core) runs row by row here.
   const { parallel = true, ...engineOptions } = options;
   const cores = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
-  const job = parallel && cores > 1 && input instanceof Blob && startParts(cores, wasmUrl)
+  let job = parallel && cores > 1 && input instanceof Blob
     ? guard(() => engine.ParallelScrub.start(input, policy, optOuts, sinks, engineOptions), () => rows, input)
     : undefined;
+  if (job && !startParts(cores, wasmUrl)) {
+    job.free(); // no workers to be had here: the job runs on this one
+    job = undefined;
+  }
   const report = job
     ? await runParts(job, input, cores, () => rows, sinks)
     : guard(() => engine.scrub(input, policy, optOuts, sinks, engineOptions), () => rows, input);

@@ -6,6 +6,8 @@
 //     -> www/worker.js; the page is benches/browser/),
 //   - the JS peer (papaparse + libphonenumber-js/max, benches/browser/peer-worker.js) in a
 //     worker of the same Chromium,
+//   - the Python peer (the csv module + phonenumbers 9.0.33, benches/peer.py) in a venv
+//     under target/bench/ (made on first use; pip needs the package registry),
 // then prints a side-by-side table and checks that the peer agrees with phonescrub.
 // Each browser engine scrubs twice, on fresh pages: a timed run, then a run with the
 // memory of Chromium's process tree sampled (sampling slows what it measures). The wasm
@@ -25,7 +27,7 @@
 // The list (and its opt-out list) is generated once per size into target/bench/ and reused.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, statSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,7 +46,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--dis
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]?.startsWith('--') ? 'true' : (all[i + 1] ?? 'true')]] : pairs), []),
 );
-const only = new Set((args.only ?? 'native1,native,wasm1,wasm,peer').split(','));
+const only = new Set((args.only ?? 'native1,native,wasm1,wasm,peer,python').split(','));
 const size = args.bytes ? { flag: '--bytes', value: args.bytes } : { flag: '--rows', value: args.rows ?? '1000000' };
 const MB = 1e6;
 const MiB = 1 << 20;
@@ -94,6 +96,34 @@ async function native(threads) {
     files,
     load: [loadBefore, loadavg()[0]],
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// The Python peer (benches/peer.py): the standard csv module + phonenumbers, pinned, in a
+// venv under target/bench/, run under /usr/bin/time -v (peak RSS).
+const PHONENUMBERS = 'phonenumbers==9.0.33';
+
+async function pythonPeer() {
+  const venv = path.join(OUT, 'py-venv');
+  const python = path.join(venv, 'bin/python');
+  const stamp = path.join(venv, '.installed');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== PHONENUMBERS) {
+    log(`python: creating ${path.relative(ROOT, venv)} with ${PHONENUMBERS} ...`);
+    const made = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
+    if (made.status !== 0) return { failed: `no Python venv (python3 -m venv: ${made.stderr.trim().split('\n').at(-1)})`, peakBytes: 0, load: [0, 0] };
+    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', PHONENUMBERS], { encoding: 'utf8' });
+    if (pip.status !== 0) return { failed: `pip could not install ${PHONENUMBERS}: ${pip.stderr.trim().split('\n').at(-1)}`, peakBytes: 0, load: [0, 0] };
+    writeFileSync(stamp, PHONENUMBERS);
+  }
+  const dir = path.join(OUT, 'python');
+  await mkdir(dir, { recursive: true });
+  const loadBefore = loadavg()[0];
+  const r = spawnSync('/usr/bin/time', ['-v', python, path.join(ROOT, 'benches/peer.py'), list, optout, policyPath,
+    path.join(dir, 'cleaned.csv'), path.join(dir, 'removed.csv')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the Python peer failed: ${r.stderr}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const report = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return { ms: report.ms, peakBytes: Number(rss?.[1] ?? 0) * 1024, report, load: [loadBefore, loadavg()[0]], dir };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -289,6 +319,10 @@ if (only.has('native')) {
   log('native: scrubbing ...');
   results.native = await native();
 }
+if (only.has('python')) {
+  log('python peer: scrubbing (about 50 s) ...');
+  results.python = await pythonPeer();
+}
 const engines = ['wasm1', 'wasm', 'peer'].filter((e) => only.has(e));
 let loads = {};
 /** The wasm engine's return visit (see returnVisit). */
@@ -325,20 +359,21 @@ const label = {
   wasm1: 'phonescrub wasm, 1 Chromium worker',
   wasm: `phonescrub wasm, Chromium: ${Math.min(cpus().length, 4)} part workers + merge`,
   peer: 'papaparse + libphonenumber-js/max, Chromium worker',
+  python: `Python csv + ${PHONENUMBERS.replace('==', ' ')}, CPython`,
 };
-for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer']) {
+for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer', 'python']) {
   const r = results[name];
   if (!r) continue;
   if (r.failed) {
-    lines.push([label[name], 'failed', '', '', `${fmt(r.peakBytes / MiB)} MiB PSS tree`, '', '', '']);
+    lines.push([label[name], 'failed', '', '', name === 'python' ? '' : `${fmt(r.peakBytes / MiB)} MiB PSS tree`, '', '', '']);
     continue;
   }
   const rate = rowsRead(r) / (r.ms / 1000);
-  const isNative = name.startsWith('native');
+  const isNative = name.startsWith('native') || name === 'python';
   const isWasm = name.startsWith('wasm');
   const mem = isNative ? `${fmt(r.peakBytes / MiB)} MiB RSS`
     : `${fmt(r.peakBytes / MiB)} MiB PSS tree${isWasm ? `, wasm ${fmt(r.wasmMemoryBytes / MiB)} MiB${name === 'wasm' ? ' (merge)' : ''}` : ''}`;
-  const code = isNative ? '' : sizes[name] ? `${fmt(sizes[name][0] / 1024)} KiB (${fmt(sizes[name][1] / 1024)})` : '?';
+  const code = isNative || name === 'python' ? '' : sizes[name] ? `${fmt(sizes[name][0] / 1024)} KiB (${fmt(sizes[name][1] / 1024)})` : '?';
   // The median first visit (see pageLoads; wasm1 loads the same page as wasm).
   const l = loads[name === 'wasm1' ? 'wasm' : name]?.first;
   const ready = isNative ? '' : l ? (isWasm ? `${fmt(l.ready)} (${fmt(l.compiled)} init)` : fmt(l.ready)) : isWasm ? `${fmt(r.readyMs)} (${fmt(r.compiledMs)} init)` : fmt(r.readyMs);
@@ -363,7 +398,8 @@ for (const [name, l] of Object.entries(loads)) {
   console.log(`${name} ready, median of ${l.n} page loads: ${line('first visit', l.first)}; ${line('reload', l.again)}`);
 }
 for (const name of ['native1', 'native']) if (results[name]) console.log(`${name}: ${fmt(results[name].wallMs)} ms wall for the whole process (engine ${fmt(results[name].ms)} ms), ${fmt(results[name].cpuMs)} ms CPU`);
-for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer']) if (results[name]?.failed) console.log(`${name}: ${results[name].failed}`);
+for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer', 'python']) if (results[name]?.failed) console.log(`${name}: ${results[name].failed}`);
+if (results.python && !results.python.failed) console.log(`python: ${fmt(results.python.peakBytes / MiB)} MiB peak RSS (the whole process, interpreter included)`);
 for (const name of ['wasm1', 'wasm', 'peer']) {
   const r = results[name];
   if (r && !r.failed) console.log(`${name}: Chromium tree PSS ${fmt(r.baselineBytes / MiB)} MiB before the run, peak ${fmt(r.peakBytes / MiB)} MiB (+${fmt((r.peakBytes - r.baselineBytes) / MiB)}); outputs ${fmt(r.cleanedBytes / MB, 1)} MB cleaned + ${fmt(r.removedBytes / MB, 1)} MB removed; the memory was sampled in a second, untimed run (${fmt(r.memoryRunMs / 1000, 2)} s)`);
@@ -376,7 +412,7 @@ const counts = (r) => {
   return `kept ${r.report.rowsKept}, removed ${r.report.rowsRemoved}; ${reasons.map(([k, n]) => `${k} ${n}`).join(', ')}`;
 };
 console.log();
-for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer']) if (results[name] && !results[name].failed) console.log(`${name.padEnd(7)} ${counts(results[name])}`);
+for (const name of ['native1', 'native', 'wasm1', 'wasm', 'peer', 'python']) if (results[name] && !results[name].failed) console.log(`${name.padEnd(7)} ${counts(results[name])}`);
 // Every engine of ours must give the same report (the time and engine aside).
 const same = (a, b) => JSON.stringify({ ...a.report, elapsedMs: 0, benchWasmMemoryBytes: 0 }) === JSON.stringify({ ...b.report, elapsedMs: 0, benchWasmMemoryBytes: 0 });
 const ref = results.native1 ?? results.native;
@@ -404,4 +440,9 @@ if (results.native && results.peer && !results.peer.failed) {
     `sampled rows (every 1000th id): ${same} of ${n} identical (${fmt((100 * same) / Math.max(1, n), 2)}%: kept/removed, phone cell as written, reasons)`);
   for (const d of differ.slice(0, 10)) console.log(d);
 }
-if (!args.keep) for (const d of ['native', 'native1']) rmSync(path.join(OUT, d), { recursive: true, force: true });
+if (results.python && !results.python.failed && results.native1) {
+  const py = results.python;
+  const files = ['cleaned', 'removed'].map((k) => readFileSync(path.join(py.dir, `${k}.csv`)).equals(readFileSync(results.native1.files[k])));
+  console.log(`python vs native1: ${counts(results.native1) === counts(py) ? 'identical counts' : 'COUNTS DIFFER'}; cleaned ${files[0] ? 'byte-identical' : 'differs'}, removed ${files[1] ? 'byte-identical' : 'differs'}`);
+}
+if (!args.keep) for (const d of ['native', 'native1', 'python']) rmSync(path.join(OUT, d), { recursive: true, force: true });

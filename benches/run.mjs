@@ -200,11 +200,7 @@ async function pageRun(browser, server, engine, pid) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(`${server.url}benches/browser/index.html?engine=${engine}`);
-  const ready = await page.evaluate(() => window.benchReady);
-  if (ready.error) throw new Error(`${engine}: ${ready.error}`);
-  await page.locator('#list').setInputFiles(list);
-  await page.locator('#optout').setInputFiles(optout);
+  const ready = await openWithList(page, server, engine);
   const loadBefore = loadavg()[0];
   const mem = pid ? sampler(pid) : null;
   log(`${engine}: scrubbing in Chromium${pid ? ', sampling memory' : ', timed'} ...`);
@@ -216,6 +212,16 @@ async function pageRun(browser, server, engine, pid) {
   if (run.error && !run.crashed) throw new Error(`${engine}: ${run.error}\n${errors.join('\n')}`);
   if (!run.crashed) await page.close();
   return result;
+}
+
+/** Loads the benchmark page for `engine` and gives it the list and the opt-out list: its ready times. */
+async function openWithList(page, server, engine) {
+  await page.goto(`${server.url}benches/browser/index.html?engine=${engine}`);
+  const ready = await page.evaluate(() => window.benchReady);
+  if (ready.error) throw new Error(`${engine}: ${ready.error}`);
+  await page.locator('#list').setInputFiles(list);
+  await page.locator('#optout').setInputFiles(optout);
+  return ready;
 }
 
 /**
@@ -230,11 +236,7 @@ async function returnVisit(server) {
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const visit = async () => {
-      await page.goto(`${server.url}benches/browser/index.html?engine=wasm`);
-      const ready = await page.evaluate(() => window.benchReady);
-      if (ready.error) throw new Error(`wasm, return visit: ${ready.error}`);
-      await page.locator('#list').setInputFiles(list);
-      await page.locator('#optout').setInputFiles(optout);
+      const ready = await openWithList(page, server, 'wasm');
       const run = await page.evaluate(() => window.runBench());
       if (run.error) throw new Error(`wasm, return visit: ${run.error}`);
       return { ...run, ...ready };

@@ -470,19 +470,10 @@ impl Coordinator {
         cleaned: &mut dyn Write,
         removed: &mut dyn Write,
     ) -> Result<(bool, Progress)> {
-        let mut part = part.map_err(|e| e.shifted(self.lines))?;
-        if !part.complete {
-            return Ok((false, self.progress(i, Phase::Scrub)));
-        }
-        if self.refusals_after_parts {
-            self.scrubber.apply_refusals(&mut part);
-        }
-        let merger = self.merger.as_mut().expect("start_scrub first");
-        merger.merge(&part, self.lines, cleaned, removed)?;
-        self.lines += part.lines;
-        let (start, end) = self.layout.parts[i];
-        self.feed_hash(src, start, end)?;
-        Ok((true, self.progress(i, Phase::Scrub)))
+        let (merged, progress) = self.merge_part(src, i, part, |merger, part, lines| {
+            merger.merge(part, lines, cleaned, removed)
+        })?;
+        Ok((merged.is_some(), progress))
     }
 
     /// [`Coordinator::merge_scrub`] but for writing the rows: dedupe and every count here,
@@ -495,6 +486,21 @@ impl Coordinator {
         i: usize,
         part: Result<ScrubPart>,
     ) -> Result<(Option<Vec<u8>>, Progress)> {
+        self.merge_part(src, i, part, |merger, part, lines| {
+            Ok(wire::encode_verdicts(lines, &merger.verdicts(part)))
+        })
+    }
+
+    /// What both merges of a scrub part share: its errors' lines shifted, the refusals
+    /// applied (a list read once), `merge` given the part and the line ends before it, the
+    /// lines counted on and the input hashed. `None` for a part that ended inside a record.
+    fn merge_part<T>(
+        &mut self,
+        src: &(impl ReadAt + ?Sized),
+        i: usize,
+        part: Result<ScrubPart>,
+        merge: impl FnOnce(&mut Merger, &ScrubPart, u64) -> Result<T>,
+    ) -> Result<(Option<T>, Progress)> {
         let mut part = part.map_err(|e| e.shifted(self.lines))?;
         if !part.complete {
             return Ok((None, self.progress(i, Phase::Scrub)));
@@ -503,11 +509,11 @@ impl Coordinator {
             self.scrubber.apply_refusals(&mut part);
         }
         let merger = self.merger.as_mut().expect("start_scrub first");
-        let verdicts = wire::encode_verdicts(self.lines, &merger.verdicts(&part));
+        let merged = merge(merger, &part, self.lines)?;
         self.lines += part.lines;
         let (start, end) = self.layout.parts[i];
         self.feed_hash(src, start, end)?;
-        Ok((Some(verdicts), self.progress(i, Phase::Scrub)))
+        Ok((Some(merged), self.progress(i, Phase::Scrub)))
     }
 
     /// Scrubs from part `i`'s start to the end of the file in one piece.

@@ -424,12 +424,12 @@ impl Scrubber {
         removed: &mut dyn Write,
     ) -> Result<Merger> {
         let out = &self.policy.output;
-        let flag = self.policy.mode == Mode::Flag;
+        let style = self.row_style();
         let hashing = self.hasher()?;
         // An .xlsx output stores every cell as text: no formula quoting, no BOM.
-        let csv = out.format == OutputFormat::Csv;
-        let mut clean_out = CsvOut::new(&mut *cleaned, csv && out.formula_safe, csv && out.bom)?;
-        let mut removed_out = CsvOut::new(&mut *removed, csv && out.formula_safe, csv && out.bom)?;
+        let bom = out.format == OutputFormat::Csv && out.bom;
+        let mut clean_out = CsvOut::new(&mut *cleaned, style.quote, bom)?;
+        let mut removed_out = CsvOut::new(&mut *removed, style.quote, bom)?;
         for &i in &plan.keep {
             clean_out.field(plan.headers[i].as_bytes())?;
             removed_out.field(plan.headers[i].as_bytes())?;
@@ -437,7 +437,7 @@ impl Scrubber {
                 clean_out.field(hasher.column_name().as_bytes())?;
             }
         }
-        if flag {
+        if style.flag {
             clean_out.field(b"scrub_status")?;
         }
         removed_out.field(b"line")?;
@@ -446,11 +446,9 @@ impl Scrubber {
         removed_out.end_row()?;
         clean_out.finish()?;
         removed_out.finish()?;
-        let style = self.row_style();
         Ok(Merger {
-            flag: style.flag,
+            style,
             dedupe_on: self.policy.dedupe,
-            quote: style.quote,
             dedupe: Dedupe::default(),
             counts: Report::reason_counts(),
             consent: self.policy.consent.as_ref().map(Consent::new),
@@ -989,9 +987,8 @@ pub(crate) fn scrub_part(
 /// Writes decided rows in list order: dedupe (a number is kept once, in its first kept
 /// row), the counts, and the `line`/`reasons` (or `scrub_status`) fields.
 pub(crate) struct Merger {
-    flag: bool,
+    style: RowStyle,
     dedupe_on: bool,
-    quote: bool,
     dedupe: Dedupe,
     counts: std::collections::BTreeMap<&'static str, u64>,
     consent: Option<Consent>,
@@ -1014,15 +1011,7 @@ impl Merger {
         removed: &mut dyn Write,
     ) -> Result<()> {
         let verdicts = self.verdicts(part);
-        write_rows(part, &verdicts, lines, self.style(), cleaned, removed)
-    }
-
-    /// How rows are written.
-    fn style(&self) -> RowStyle {
-        RowStyle {
-            flag: self.flag,
-            quote: self.quote,
-        }
+        write_rows(part, &verdicts, lines, self.style, cleaned, removed)
     }
 
     /// Each row's final reasons, in list order: dedupe (a number is kept once, in its first
@@ -1050,9 +1039,9 @@ impl Merger {
                     .get_mut(reason.code())
                     .expect("every code is counted") += 1;
             }
-            if self.flag || reasons.is_empty() {
+            if self.style.flag || reasons.is_empty() {
                 self.rows_kept += 1;
-                if self.flag && !reasons.is_empty() {
+                if self.style.flag && !reasons.is_empty() {
                     self.rows_flagged += 1;
                 }
             } else {
@@ -1080,7 +1069,7 @@ pub(crate) struct RowStyle {
 }
 
 impl Scrubber {
-    /// How this job's rows are written (as its [`Merger`] writes them).
+    /// How this job's rows are written (by its [`Merger`], or by a part worker).
     pub(crate) fn row_style(&self) -> RowStyle {
         let out = &self.policy.output;
         RowStyle {

@@ -407,8 +407,7 @@ impl ParallelScrub {
 
     /// Flushes the outputs and returns the report.
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
-        self.cleaned.flush().map_err(|e| to_js_error(e.into()))?;
-        self.removed.flush().map_err(|e| to_js_error(e.into()))?;
+        self.flush_outputs()?;
         let mut report = self.job.finish(&self.src).map_err(to_js_error)?;
         report.elapsed_ms = now_ms() - self.started;
         encode(&report)

@@ -95,21 +95,16 @@ async function run(message) {
       partEngine = new engine.PartWorker(message.context);
       reply(id, 'result', { result: null });
       return;
-    case 'part-write': {
-      // The rows of a part this worker decided, written with the final reasons the
-      // engine worker gave them (see runParts).
-      if (!partEngine) throw new Error('a part request before its context');
-      const part = partEngine;
-      const bytes = guard(() => part.write(new Uint8Array(message.data), new Uint8Array(message.verdicts)), () => 0, null);
-      self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
-      return;
-    }
     case 'part-scan':
-    case 'part-scrub': {
+    case 'part-scrub':
+    case 'part-write': {
+      // A part to decide (scan or scrub), or the rows of a part this worker decided to
+      // write with the final reasons the engine worker gave them (see runParts).
       if (!partEngine) throw new Error('a part request before its context');
       const part = partEngine;
       const data = new Uint8Array(message.data);
-      const bytes = guard(() => (type === 'part-scan' ? part.scan(data, message.last) : part.scrub(data, message.last)), () => 0, null);
+      const bytes = guard(() => (type === 'part-write' ? part.write(data, new Uint8Array(message.verdicts))
+        : type === 'part-scan' ? part.scan(data, message.last) : part.scrub(data, message.last)), () => 0, null);
       self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
       return;
     }
@@ -235,7 +230,10 @@ const WARM_LIST = new TextEncoder().encode('phone\n+441212941091\n');
 function warmParts(wasmUrl) {
   const count = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
   if (count < 2 || !startParts(count, wasmUrl)) return;
-  for (const client of partPool) if (!client.warmed) client.warmed = client.call({ type: 'part-warm' }).catch(() => {});
+  for (const client of partPool.filter((c) => !c.warmed)) {
+    client.warmed = true;
+    client.call({ type: 'part-warm' }).catch(() => {});
+  }
 }
 
 /**
@@ -272,8 +270,8 @@ class PartClient {
   /** @param {string | undefined} wasmUrl */
   constructor(wasmUrl) {
     this.wasmUrl = wasmUrl;
-    /** Set once the worker was asked to load its engine. @type {Promise<unknown> | null} */
-    this.warmed = null;
+    /** Whether the worker was asked to load its engine. */
+    this.warmed = false;
     this.worker = new Worker(partWorkerUrl(), { type: 'module', name: 'phonescrub-part' });
     this.nextId = 1;
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void}>} */

@@ -119,7 +119,9 @@ test-wasm: setup
 	@source scripts/env.sh
 	mkdir -p target
 	for attempt in 1 2 3; do
-	  if wasm-pack test --headless --chrome --chromedriver "$(CHROMEDRIVER)" 2>&1 | tee target/test-wasm.log; then
+	  # A test's time limit (wasm-bindgen-test's default is 20 s): the unoptimised build
+	  # scrubs a 9 MiB list four times in tests/web.rs, with a hashed opt-out list.
+	  if WASM_BINDGEN_TEST_TIMEOUT="$${WASM_BINDGEN_TEST_TIMEOUT:-120}" wasm-pack test --headless --chrome --chromedriver "$(CHROMEDRIVER)" 2>&1 | tee target/test-wasm.log; then
 	    exit 0
 	  fi
 	  if [ $$attempt -lt 3 ] && grep -q 'driver failed to bind port during startup' target/test-wasm.log; then

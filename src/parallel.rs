@@ -306,6 +306,12 @@ pub struct Coordinator {
     /// Set by [`Coordinator::merge_refusals`]: the scrub parts to merge were decided
     /// before the refusals were known.
     refusals_after_parts: bool,
+    /// Set by [`Coordinator::context_json`]: the parts' context had no opt-out numbers
+    /// (see [`Coordinator::numbers_in_merge`]), and whether it had the lists' digests.
+    parts_lack_numbers: bool,
+    parts_had_digests: bool,
+    /// Set by [`Coordinator::hash_later`]: the caller gives the SHA-256 before `finish`.
+    sha_later: bool,
 }
 
 impl Coordinator {
@@ -334,6 +340,9 @@ impl Coordinator {
             input_sha256: None,
             one_read_max: ONE_READ_MAX_BYTES,
             refusals_after_parts: false,
+            parts_lack_numbers: false,
+            parts_had_digests: false,
+            sha_later: false,
         })
     }
 
@@ -357,12 +366,31 @@ impl Coordinator {
         self.two_passes() && size <= self.one_read_max
     }
 
+    /// True when the parts are decided once, without the opt-out lists' numbers, and the
+    /// merge checks every row's number against them (a set lookup a row): every job but
+    /// one scanned first. The parts' context is then smaller, and lists added after it
+    /// ([`Coordinator::add_opt_out_list`], before the first merge) still apply: the page
+    /// starts the parts first and reads the lists while they run.
+    pub fn numbers_in_merge(&self) -> bool {
+        !self.two_passes() || self.reads_once()
+    }
+
+    /// Adds an opt-out list (see [`Scrubber::add_opt_out_list`]): before the parts'
+    /// context, or after it when [`Coordinator::numbers_in_merge`], before the first
+    /// merge of a scrub part.
+    pub fn add_opt_out_list<R: io::Read>(&mut self, name: &str, list: R) -> Result<()> {
+        self.scrubber.add_opt_out_list(name, list).map(|_| ())
+    }
+
     /// What a part worker needs ([`PartEngine::new`]); again after the scan, which adds
     /// the refusals.
-    pub fn context_json(&self) -> String {
+    pub fn context_json(&mut self) -> String {
+        let numbers = !self.numbers_in_merge();
+        self.parts_lack_numbers = !numbers;
+        self.parts_had_digests = self.scrubber.has_opt_out_digests();
         let context = self
             .scrubber
-            .context(&self.layout.headers, &self.layout.sniffed);
+            .context(&self.layout.headers, &self.layout.sniffed, numbers);
         serde_json::to_string(&context).expect("plain data")
     }
 
@@ -425,7 +453,8 @@ impl Coordinator {
     }
 
     /// Gives the input's SHA-256 (lowercase hex) instead of having it computed here as
-    /// the parts are merged. Before [`Coordinator::start_scrub`].
+    /// the parts are merged. Before [`Coordinator::finish`]; given before the first merge
+    /// (or after [`Coordinator::hash_later`]), no part is hashed here.
     pub fn set_input_sha256(&mut self, hex: String) -> Result<()> {
         if hex.len() != 64
             || !hex
@@ -440,8 +469,15 @@ impl Coordinator {
         Ok(())
     }
 
+    /// Says the caller will give the input's SHA-256 ([`Coordinator::set_input_sha256`])
+    /// before [`Coordinator::finish`], so the merge does not hash the parts; without it
+    /// by then, `finish` hashes the whole input.
+    pub fn hash_later(&mut self) {
+        self.sha_later = true;
+    }
+
     fn feed_hash(&mut self, src: &(impl ReadAt + ?Sized), start: u64, end: u64) -> io::Result<()> {
-        if self.input_sha256.is_some() {
+        if self.input_sha256.is_some() || self.sha_later {
             return Ok(());
         }
         self.hash.feed(src, start, end)
@@ -505,8 +541,9 @@ impl Coordinator {
         if !part.complete {
             return Ok((None, self.progress(i, Phase::Scrub)));
         }
-        if self.refusals_after_parts {
-            self.scrubber.apply_refusals(&mut part);
+        if self.parts_lack_numbers || self.refusals_after_parts {
+            self.scrubber
+                .apply_opt_outs(&mut part, !self.parts_had_digests);
         }
         let merger = self.merger.as_mut().expect("start_scrub first");
         let merged = merge(merger, &part, self.lines)?;
@@ -542,8 +579,15 @@ impl Coordinator {
     /// The report, once every part is merged (the outputs flushed by the caller).
     pub fn finish(&mut self, src: &(impl ReadAt + ?Sized)) -> Result<Report> {
         let merger = self.merger.take().expect("start_scrub first");
-        let hash = std::mem::take(&mut self.hash);
-        let sha = self.input_sha256.take().unwrap_or_else(|| hash.hex());
+        let mut hash = std::mem::take(&mut self.hash);
+        let sha = match self.input_sha256.take() {
+            Some(sha) => sha,
+            None if self.sha_later => {
+                hash.feed(src, 0, src.size())?;
+                hash.hex()
+            }
+            None => hash.hex(),
+        };
         self.scrubber
             .finish_scrub(&self.plan, &self.layout.sniffed, merger, src.size(), sha)
     }

@@ -273,10 +273,13 @@ impl Scrubber {
     }
 
     /// What a worker needs to decide parts of this job (see [`crate::parallel::Context`]).
+    /// `numbers`: whether the parts get the opt-out lists' numbers (else the merge checks
+    /// them: [`Scrubber::apply_opt_outs`]).
     pub(crate) fn context(
         &self,
         headers: &[String],
         sniffed: &input::Sniffed,
+        numbers: bool,
     ) -> crate::parallel::Context {
         crate::parallel::Context {
             policy: serde_json::to_string(&self.policy).expect("the policy is plain data"),
@@ -285,7 +288,11 @@ impl Scrubber {
             headers: headers.to_vec(),
             delimiter: sniffed.delimiter,
             bom: sniffed.bom,
-            suppression: self.suppression.export(),
+            suppression: if numbers {
+                self.suppression.export()
+            } else {
+                self.suppression.export_without_numbers()
+            },
         }
     }
 
@@ -366,20 +373,32 @@ impl Scrubber {
         }
     }
 
-    /// Gives rows decided before the refusals were known the `opted_out` the refusals
-    /// make: what [`Suppression::check`] gives a row once they are known (a listed
-    /// number has `opted_out` already).
-    pub(crate) fn apply_refusals(&self, part: &mut ScrubPart) {
+    /// Gives rows decided before the refusals were known, from a context without the
+    /// opt-out lists' numbers, the `opted_out` that the lists and the refusals make:
+    /// what [`Suppression::check`] gives a row once both are known (a row that has
+    /// `opted_out` already keeps it). `digests`: the lists' digests too (those read after
+    /// the part's context was made); the lists' matches are counted into the part.
+    pub(crate) fn apply_opt_outs(&self, part: &mut ScrubPart, digests: bool) {
+        part.matched.resize(self.suppression.lists().len(), 0);
         for row in &mut part.rows {
-            if row.key != 0
-                && !row.reasons.contains(Reason::OptedOut)
-                && self
-                    .suppression
-                    .is_refused(row.key, row.reasons.contains(Reason::NoConsent))
+            if row.key == 0 || row.reasons.contains(Reason::OptedOut) {
+                continue;
+            }
+            if let Some(list) = self.suppression.listed_on(row.key, digests) {
+                part.matched[list] += 1;
+                row.reasons.insert(Reason::OptedOut);
+            } else if self
+                .suppression
+                .is_refused(row.key, row.reasons.contains(Reason::NoConsent))
             {
                 row.reasons.insert(Reason::OptedOut);
             }
         }
+    }
+
+    /// True when an opt-out list read so far holds SHA-256 digests.
+    pub(crate) fn has_opt_out_digests(&self) -> bool {
+        self.suppression.has_digests()
     }
 
     /// The read that decides and writes each row.
@@ -1050,6 +1069,10 @@ impl Merger {
             verdicts.push(reasons);
         }
         self.invalid_kept += part.invalid_kept;
+        // (Lists read after this merger was made: see `Coordinator::add_opt_out_list`.)
+        if self.matched.len() < part.matched.len() {
+            self.matched.resize(part.matched.len(), 0);
+        }
         for (sum, n) in self.matched.iter_mut().zip(&part.matched) {
             *sum += n;
         }

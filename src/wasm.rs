@@ -162,16 +162,25 @@ fn build_scrubber(
     if let Some(sheet) = &options.sheet {
         scrubber.set_sheet(sheet);
     }
+    add_opt_outs(&opt_outs, |name, reader| {
+        scrubber.add_opt_out_list(name, reader).map(|_| ())
+    })?;
+    Ok((scrubber, options))
+}
+
+/// Reads each opt-out list of a call (`[{name, data}]`) with `add`.
+fn add_opt_outs(
+    opt_outs: &Array,
+    mut add: impl FnMut(&str, JsReader) -> crate::Result<()>,
+) -> Result<(), JsValue> {
     for entry in opt_outs.iter() {
         let name = Reflect::get(&entry, &"name".into())?
             .as_string()
             .unwrap_or_else(|| "opt-out list".to_string());
         let data = Reflect::get(&entry, &"data".into())?;
-        scrubber
-            .add_opt_out_list(&name, JsReader::new(data)?)
-            .map_err(to_js_error)?;
+        add(&name, JsReader::new(data)?).map_err(to_js_error)?;
     }
-    Ok((scrubber, options))
+    Ok(())
 }
 
 /// `sinks[name]` as a function.
@@ -244,9 +253,20 @@ impl crate::parallel::ReadAt for BlobAt {
 /// `twoPasses()`, `context()` again, `startScrub()`, `mergeScrub(i, bytes)` for each
 /// part in order, `finish()` for the report. A merge that returns false (the part ended
 /// inside a record) is followed by `scanRest(i)` / `scrubRest(i)` and no more parts.
+///
+/// The opt-out lists are read by `start`, or, for a job whose parts are decided once
+/// (every job but one scanned first), by `readOptOuts()`: call it once the first parts
+/// are with the part workers, so that they need not wait for it (the first merge of a
+/// scrub part reads them if it was not called). `hashLater()` then `setInputSha256(hex)`
+/// before `finish()`: the merges do not hash the input.
 #[wasm_bindgen]
 pub struct ParallelScrub {
     job: crate::parallel::Coordinator,
+    /// The opt-out lists `start` left for `readOptOuts`.
+    opt_outs: Option<Array>,
+    /// Why reading them failed: every later call fails the same way (no job goes on with
+    /// some of its lists).
+    opt_outs_error: Option<JsValue>,
     src: BlobAt,
     cleaned: JsSink,
     removed: JsSink,
@@ -268,16 +288,25 @@ impl ParallelScrub {
         let Some(src) = BlobAt::new(&input)? else {
             return Ok(None);
         };
-        let (scrubber, options) = build_scrubber(policy, opt_outs, options)?;
+        let (scrubber, options) = build_scrubber(policy, Array::new(), options)?;
         if options.passphrase.is_some() || options.sheet.is_some() {
             return Ok(None);
         }
-        let Some(job) = crate::parallel::Coordinator::new(scrubber, &src).map_err(to_js_error)?
+        let Some(mut job) =
+            crate::parallel::Coordinator::new(scrubber, &src).map_err(to_js_error)?
         else {
             return Ok(None);
         };
+        let opt_outs = if job.numbers_in_merge() {
+            Some(opt_outs)
+        } else {
+            add_opt_outs(&opt_outs, |name, reader| job.add_opt_out_list(name, reader))?;
+            None
+        };
         Ok(Some(ParallelScrub {
             job,
+            opt_outs,
+            opt_outs_error: None,
             src,
             cleaned: JsSink::new(sink_callback(&sinks, "cleaned")?),
             removed: JsSink::new(sink_callback(&sinks, "removed")?),
@@ -302,8 +331,31 @@ impl ParallelScrub {
     }
 
     /// The JSON a `PartWorker` is built from (again after the scan).
-    pub fn context(&self) -> String {
+    pub fn context(&mut self) -> String {
         self.job.context_json()
+    }
+
+    /// Reads the opt-out lists `start` left (see the type's documentation); nothing when
+    /// there are none left.
+    #[wasm_bindgen(js_name = readOptOuts)]
+    pub fn read_opt_outs(&mut self) -> Result<(), JsValue> {
+        if let Some(err) = &self.opt_outs_error {
+            return Err(err.clone());
+        }
+        let Some(lists) = self.opt_outs.take() else {
+            return Ok(());
+        };
+        add_opt_outs(&lists, |name, reader| {
+            self.job.add_opt_out_list(name, reader)
+        })
+        .inspect_err(|err| self.opt_outs_error = Some(err.clone()))
+    }
+
+    /// Says `setInputSha256` comes before `finish`, so the merges do not hash the input
+    /// (without it by then, `finish` hashes the whole input).
+    #[wasm_bindgen(js_name = hashLater)]
+    pub fn hash_later(&mut self) {
+        self.job.hash_later();
     }
 
     fn report_progress(&self, progress: crate::Progress) {
@@ -347,7 +399,8 @@ impl ParallelScrub {
     }
 
     /// Gives the input's SHA-256 (lowercase hex, e.g. from `crypto.subtle.digest`) so the
-    /// merge does not compute it. Before `startScrub`.
+    /// merge does not compute it. Before `startScrub`, or after `hashLater()` before
+    /// `finish`.
     #[wasm_bindgen(js_name = setInputSha256)]
     pub fn set_input_sha256(&mut self, hex: String) -> Result<(), JsValue> {
         self.job.set_input_sha256(hex).map_err(to_js_error)
@@ -365,6 +418,7 @@ impl ParallelScrub {
     /// `scrubRest(i)`.
     #[wasm_bindgen(js_name = mergeScrub)]
     pub fn merge_scrub(&mut self, i: usize, part: &[u8]) -> Result<bool, JsValue> {
+        self.read_opt_outs()?;
         let part = crate::parallel::decode_scrub(part);
         let (complete, progress) = self
             .job
@@ -380,6 +434,7 @@ impl ParallelScrub {
     /// `flushOutputs`). Undefined: the part ended inside a record, call `scrubRest(i)`.
     #[wasm_bindgen(js_name = mergeVerdicts)]
     pub fn merge_verdicts(&mut self, i: usize, part: &[u8]) -> Result<Option<Vec<u8>>, JsValue> {
+        self.read_opt_outs()?;
         let part = crate::parallel::decode_scrub_rows(part);
         let (verdicts, progress) = self
             .job
@@ -400,6 +455,7 @@ impl ParallelScrub {
     /// Scrubs from part `i` to the end here, in one piece.
     #[wasm_bindgen(js_name = scrubRest)]
     pub fn scrub_rest(&mut self, i: usize) -> Result<(), JsValue> {
+        self.read_opt_outs()?;
         self.job
             .scrub_rest(&self.src, i, &mut self.cleaned, &mut self.removed)
             .map_err(to_js_error)
@@ -407,6 +463,7 @@ impl ParallelScrub {
 
     /// Flushes the outputs and returns the report.
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        self.read_opt_outs()?;
         self.flush_outputs()?;
         let mut report = self.job.finish(&self.src).map_err(to_js_error)?;
         report.elapsed_ms = now_ms() - self.started;

@@ -231,15 +231,36 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
     let list = blob(&text);
     let policy = r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"}}"#;
     let options = || json(r#"{"today":"2025-06-30"}"#);
+    // Two opt-out lists: a number, and the SHA-256 of another (Google's form of
+    // +447400123457), both on rows of the list.
+    let opt_outs = || {
+        let list = |name: &str, text: &str| {
+            let entry = js_sys::Object::new();
+            js_sys::Reflect::set(&entry, &"name".into(), &name.into()).unwrap();
+            js_sys::Reflect::set(&entry, &"data".into(), &blob(text)).unwrap();
+            entry
+        };
+        Array::of2(
+            &list("numbers.txt", "+44 7400 123456\n"),
+            &list(
+                "hashed.txt",
+                "86ae129a4146ab7232b776d0116d162a29fd838fa239c4bc998d8d1ecead8b6a\n",
+            ),
+        )
+    };
     let (sinks, cleaned, removed) = collectors();
     let expected = wasm::scrub(
         list.clone().into(),
         json(policy),
-        Array::new(),
+        opt_outs(),
         sinks,
         options(),
     )
     .unwrap();
+    let matched: Array = get(&expected, "optOutLists").dyn_into().unwrap();
+    for list in matched.iter() {
+        assert!(get(&list, "rowsMatched").as_f64().unwrap() > 1000.0);
+    }
 
     // Both ways the page runs a job that checks consent: read once (the parts decided
     // before the refusals are known, kept, merged once all are in), as it does for a
@@ -251,7 +272,7 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
         let mut job = wasm::ParallelScrub::start(
             list.clone().into(),
             json(policy),
-            Array::new(),
+            opt_outs(),
             sinks,
             options(),
         )
@@ -262,6 +283,11 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
         assert!(parts >= 2, "{parts} parts");
         assert!(job.two_passes());
         assert!(job.reads_once(), "a 9 MiB list is read once");
+        if written_elsewhere {
+            // As the page does, which gives the browser's SHA-256 of the list: here it is
+            // not given, so `finish` hashes the whole list (compared below).
+            job.hash_later();
+        }
         let worker = wasm::PartWorker::new(&job.context()).unwrap();
         // The bytes the coordinating worker reads and hands over.
         let part = |i: usize| &text.as_bytes()[ranges[2 * i] as usize..ranges[2 * i + 1] as usize];
@@ -270,6 +296,12 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             let mut kept = Vec::new();
             for i in 0..parts {
                 let decided = worker.scrub(part(i), i + 1 == parts);
+                // The parts are decided without the opt-out lists, which the page reads
+                // once the first parts are under way (here after the first; when it is
+                // not called, the first merge of a scrub part reads them).
+                if i == 0 && !written_elsewhere {
+                    job.read_opt_outs().unwrap();
+                }
                 if !job.merge_refusals(i, &decided).unwrap() {
                     // The cut fell inside the quoted line break: the rest in one piece.
                     job.scan_rest(i).unwrap();
@@ -339,6 +371,7 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             "inputSha256",
             "reasons",
             "consentValues",
+            "optOutLists",
         ] {
             assert_eq!(
                 js_sys::JSON::stringify(&get(&report, key)).unwrap(),

@@ -334,7 +334,22 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
     // hashes the list as it merges the parts (about 0.5 s of this worker's time a 90 MB).
     const digest = input.size <= DIGEST_IN_MEMORY_BYTES && self.crypto?.subtle
       ? input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null)
-      : Promise.resolve(null);
+      : null;
+    // Given before finish (below): the merges need not hash the parts (without it then,
+    // finish hashes the list).
+    if (digest) job.hashLater();
+    /**
+     * The opt-out lists, read here once the first parts are with the part workers (they
+     * are decided without them; the merge checks every row against them), so that the
+     * part workers need not wait for them. @type {Promise<void> | null}
+     */
+    let optOutsRead = null;
+    const readOptOuts = () => {
+      // After the reads that hand the first parts over (this call blocks this worker).
+      optOutsRead ??= new Promise((resolve) => setTimeout(resolve, 0)).then(() => guard(() => job.readOptOuts(), rowsSoFar, input));
+      optOutsRead.catch(() => {}); // awaited before the first merge that needs them
+      return optOutsRead;
+    };
     /**
      * Has the part workers decide every part (`kind`) and hands each result to `merge` in
      * file order; when a part ended inside a quoted field, `rest(i)` reads on from its
@@ -350,14 +365,19 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
       /** @type {Map<number, Promise<Uint8Array>>} */
       const inflight = new Map();
       let next = 0;
+      let handed = 0;
+      const firstParts = Math.min(parts, 2 * pool.length);
       for (let i = 0; i < parts; i++) {
         while (next < parts && next < i + 2 * pool.length) {
           const n = next++;
           // This worker reads the part (asynchronously, while it merges earlier ones) and
           // hands it over, so part workers only compute: reading it themselves, they spent
           // 8% of their profile samples blocked in FileReaderSync on the benchmark list.
-          const part = readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) =>
-            pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1 }, [data]));
+          const part = readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) => {
+            const decided = pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1 }, [data]);
+            if (++handed === firstParts) readOptOuts();
+            return decided;
+          });
           // Handled here so that parts left behind when a phase stops early (an error, a
           // part ending inside a quoted field) reject quietly; awaited below, it still throws.
           part.catch(() => {});
@@ -373,9 +393,11 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
       }
       return null;
     };
-    const giveSha = async () => {
+    /** The report's SHA-256 given to the job, and its report. */
+    const finish = async () => {
       const sha = await digest;
       if (sha) job.setInputSha256([...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+      return guard(() => job.finish(), rowsSoFar, input);
     };
     if (job.readsOnce()) {
       // Consent is checked and the list is small enough (ONE_READ_MAX_BYTES in
@@ -389,7 +411,7 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         if (complete) kept.push(bytes);
         return complete;
       }, (i) => job.scanRest(i));
-      await giveSha();
+      await readOptOuts();
       guard(() => job.startScrub(), rowsSoFar, input);
       // This worker gives each row its final reasons, part after part (dedupe must go in
       // order); the part workers write the parts' rows with them meanwhile, in parallel,
@@ -412,13 +434,14 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         if (out.length > 8 + cleaned) sinks.removed(out.subarray(8 + cleaned));
       }
       if (stopped !== null) guard(() => job.scrubRest(stopped), rowsSoFar, input);
-      return guard(() => job.finish(), rowsSoFar, input);
+      return await finish();
     }
     if (job.twoPasses()) await phase('scan', (i, bytes) => job.mergeScan(i, bytes), (i) => job.scanRest(i));
-    await giveSha();
     guard(() => job.startScrub(), rowsSoFar, input);
+    // (mergeScrub reads the opt-out lists first if readOptOuts has not yet; a list
+    // scanned first had them read by ParallelScrub.start.)
     await phase('scrub', (i, bytes) => job.mergeScrub(i, bytes), (i) => job.scrubRest(i));
-    return guard(() => job.finish(), rowsSoFar, input);
+    return await finish();
   } catch (err) {
     // A part worker that failed may hold half a job: start afresh next time.
     for (const w of partPool) w.terminate();

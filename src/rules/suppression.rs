@@ -136,18 +136,29 @@ impl Suppression {
     /// [`Suppression::is_opted_out`] without counting the match: for parts of a list
     /// scrubbed in parallel, whose matches are added up with [`Suppression::add_matches`].
     pub fn check(&self, key: u64, own_row_refuses: bool) -> Option<OptOut> {
-        let list = match self.listed.get(&key) {
-            Some(&list) => Some(list),
-            None if !self.digests.is_empty() => protect::opt_out_digests(key)
-                .iter()
-                .find_map(|d| self.digests.get(d).copied()),
-            None => None,
-        };
-        if let Some(list) = list {
+        if let Some(list) = self.listed_on(key, true) {
             return Some(OptOut::Listed(list));
         }
         self.is_refused(key, own_row_refuses)
             .then_some(OptOut::Refused)
+    }
+
+    /// The opt-out list `key` is on (the first that has it): by its number, and by its
+    /// SHA-256 digests when `digests` (two hashes of the number; a caller that knows a
+    /// row's digests were checked already passes false).
+    pub fn listed_on(&self, key: u64, digests: bool) -> Option<usize> {
+        match self.listed.get(&key) {
+            Some(&list) => Some(list),
+            None if digests && !self.digests.is_empty() => protect::opt_out_digests(key)
+                .iter()
+                .find_map(|d| self.digests.get(d).copied()),
+            None => None,
+        }
+    }
+
+    /// True when some list read so far holds SHA-256 digests.
+    pub fn has_digests(&self) -> bool {
+        !self.digests.is_empty()
     }
 
     /// True when some row (another one, when `own_row_refuses`) refused consent for `key`.
@@ -169,6 +180,20 @@ impl Suppression {
             listed: self.listed.iter().map(|(&k, &v)| (k, v)).collect(),
             digests: self.digests.iter().map(|(&k, &v)| (k, v)).collect(),
             refusals: self.refusals.iter().map(|(&k, &v)| (k, v)).collect(),
+            lists: self.lists.clone(),
+        }
+    }
+
+    /// [`Suppression::export`] without the lists' plain numbers and the refusals (the
+    /// lists' digests and names are kept): for parts whose rows are checked against both
+    /// when they are merged (see `Scrubber::apply_opt_outs`). Without the refusals too,
+    /// so that a row on a list is counted as that list's match, as [`Suppression::check`]
+    /// counts it, even when another row refuses its number.
+    pub fn export_without_numbers(&self) -> SuppressionState {
+        SuppressionState {
+            listed: Vec::new(),
+            digests: self.digests.iter().map(|(&k, &v)| (k, v)).collect(),
+            refusals: Vec::new(),
             lists: self.lists.clone(),
         }
     }

@@ -137,3 +137,51 @@ test('a big list changed on disk after it was chosen is an input error, and the 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a big list without consent: part workers start before the opt-out lists are read, with the same result; a bad list is still an input error', async (t) => {
+  const cores = await env.page.evaluate(() => navigator.hardwareConcurrency);
+  if (cores < 2) {
+    t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
+    return;
+  }
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    const rows = ['id,phone'];
+    const phones = ['0121 294 1091', '+44 121 294 1092', '12', '+447400123456', '07400 123457'];
+    for (let i = 0; rows.length < 600_000; i++) rows.push(`${i},${i % 3 === 0 ? `+4412129${String(i % 90_000).padStart(5, '0')}` : phones[i % phones.length]}`);
+    const file = new File([rows.join('\n') + '\n'], 'big.csv', { type: 'text/csv' });
+    const policy = { phoneColumn: 'phone', defaultRegion: 'GB' };
+    // A number, and the SHA-256 of +447400123457 (Google's form) in a hashed list.
+    const sha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('+447400123457')))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const optOut = [
+      { name: 'dnc.txt', data: new TextEncoder().encode('+441212900007\n+447400123456\n') },
+      { name: 'hashed.txt', data: new TextEncoder().encode(`${sha}\n`) },
+    ];
+    /** @param {boolean} parallel */
+    const run = async (parallel) => {
+      const progress = [];
+      const { cleaned, removed, report } = await scrubber.scrub(file, policy, { optOut, today: '2025-06-30', parallel, onProgress: (p) => progress.push(p) });
+      return { cleaned: await cleaned.text(), removed: await removed.text(), report: { ...report, elapsedMs: 0 }, progress };
+    };
+    const one = await run(false);
+    const parts = await run(true);
+    const bad = await scrubber.scrub(file, policy, { optOut: [{ name: 'notes.txt', data: new TextEncoder().encode('call back later\n') }] })
+      .then(() => null, (e) => ({ kind: e.kind, message: e.message }));
+    const { report } = await scrubber.scrub(new Blob(['phone\n+441212941091\n']), policy);
+    scrubber.terminate();
+    return { size: file.size, one, parts, bad, next: report.rowsKept };
+  });
+  assert.ok(out.size > 8 * 2 ** 20, `${out.size} bytes: big enough to be cut`);
+  const partRows = out.parts.progress.filter((p) => p.phase === 'scrub').map((p) => p.rows);
+  assert.ok(partRows.some((r) => r % 8192 !== 0), `part progress rows ${partRows.join(', ')}`);
+  assert.deepEqual(out.parts.report, out.one.report);
+  assert.ok(out.parts.cleaned === out.one.cleaned, 'cleaned lists differ');
+  assert.ok(out.parts.removed === out.one.removed, 'removed lists differ');
+  const [dnc, hashed] = out.one.report.optOutLists;
+  assert.ok(dnc.rowsMatched > 1000 && hashed.rowsMatched > 1000, JSON.stringify(out.one.report.optOutLists));
+  assert.ok(out.bad, 'a list with no number was taken');
+  assert.equal(out.bad.kind, 'input', JSON.stringify(out.bad));
+  assert.match(out.bad.message, /opt-out list "notes\.txt": no valid phone number/);
+  assert.equal(out.next, 1);
+});

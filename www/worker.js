@@ -28,7 +28,8 @@
 // When consent is checked, a list of up to 128 MiB is still decided in one read (its
 // decided parts are kept until all are in; then this worker gives every row its final
 // reasons, in order, and the part workers write the rows); a bigger one is scanned for
-// refusals first.
+// refusals first. Parts decided once are decided without the opt-out lists, which this
+// worker reads while the first parts run (the merge checks every row against them).
 
 import init, { engineVersion, profile, scrub, unreadableError, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 

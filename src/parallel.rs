@@ -303,12 +303,8 @@ pub struct Coordinator {
     input_sha256: Option<String>,
     /// The biggest list read once when consent is checked ([`ONE_READ_MAX_BYTES`]).
     one_read_max: u64,
-    /// Set by [`Coordinator::merge_refusals`]: the scrub parts to merge were decided
-    /// before the refusals were known.
-    refusals_after_parts: bool,
-    /// Set by [`Coordinator::context_json`]: the parts' context had no opt-out numbers
-    /// (see [`Coordinator::numbers_in_merge`]), and whether it had the lists' digests.
-    parts_lack_numbers: bool,
+    /// Set by [`Coordinator::context_json`]: whether the parts' context had the opt-out
+    /// lists' digests (see [`Coordinator::numbers_in_merge`]).
     parts_had_digests: bool,
     /// Set by [`Coordinator::hash_later`]: the caller gives the SHA-256 before `finish`.
     sha_later: bool,
@@ -339,8 +335,6 @@ impl Coordinator {
             rows_scanned: 0,
             input_sha256: None,
             one_read_max: ONE_READ_MAX_BYTES,
-            refusals_after_parts: false,
-            parts_lack_numbers: false,
             parts_had_digests: false,
             sha_later: false,
         })
@@ -386,7 +380,6 @@ impl Coordinator {
     /// the refusals.
     pub fn context_json(&mut self) -> String {
         let numbers = !self.numbers_in_merge();
-        self.parts_lack_numbers = !numbers;
         self.parts_had_digests = self.scrubber.has_opt_out_digests();
         let context = self
             .scrubber
@@ -435,7 +428,6 @@ impl Coordinator {
         if !part.complete {
             return Ok((None, self.progress(i, Phase::Scan)));
         }
-        self.refusals_after_parts = true;
         self.scrubber.note_row_refusals(&part);
         self.lines += part.lines;
         self.rows_scanned += part.rows.len() as u64;
@@ -541,7 +533,8 @@ impl Coordinator {
         if !part.complete {
             return Ok((None, self.progress(i, Phase::Scrub)));
         }
-        if self.parts_lack_numbers || self.refusals_after_parts {
+        // Decided without the lists' numbers and the refusals (a job read once is one).
+        if self.numbers_in_merge() {
             self.scrubber
                 .apply_opt_outs(&mut part, !self.parts_had_digests);
         }

@@ -347,8 +347,10 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
     let optOutsRead = null;
     const readOptOuts = () => {
       // After the reads that hand the first parts over (this call blocks this worker).
-      optOutsRead ??= new Promise((resolve) => setTimeout(resolve, 0)).then(() => guard(() => job.readOptOuts(), rowsSoFar, input));
-      optOutsRead.catch(() => {}); // awaited before the first merge that needs them
+      if (!optOutsRead) {
+        optOutsRead = new Promise((resolve) => setTimeout(resolve, 0)).then(() => guard(() => job.readOptOuts(), rowsSoFar, input));
+        optOutsRead.catch(() => {}); // awaited before the first merge that needs them
+      }
       return optOutsRead;
     };
     /**

@@ -22,12 +22,19 @@ after(async () => {
   await env?.tearDown();
 });
 
-test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async (t) => {
+/**
+ * Skips `t` and says so when the browser reports one core (a list is then read by one
+ * worker either way).
+ * @param {import('node:test').TestContext} t
+ */
+async function oneCore(t) {
   const cores = await env.page.evaluate(() => navigator.hardwareConcurrency);
-  if (cores < 2) {
-    t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
-    return;
-  }
+  if (cores < 2) t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
+  return cores < 2;
+}
+
+test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async (t) => {
+  if (await oneCore(t)) return;
   const out = await env.page.evaluate(async () => {
     const { Scrubber } = await import('/phonescrub.js');
     const scrubber = await Scrubber.create();
@@ -88,11 +95,7 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
 });
 
 test('a big list changed on disk after it was chosen is an input error, and the engine goes on', async (t) => {
-  const cores = await env.page.evaluate(() => navigator.hardwareConcurrency);
-  if (cores < 2) {
-    t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
-    return;
-  }
+  if (await oneCore(t)) return;
   // A disk-backed File, as a dropped file is: 12 MB, cut into parts. Chromium refuses to
   // read such a File once the file on disk has changed.
   const dir = await mkdtemp(path.join(tmpdir(), 'phonescrub-parts-'));
@@ -139,11 +142,7 @@ test('a big list changed on disk after it was chosen is an input error, and the 
 });
 
 test('a big list without consent: part workers start before the opt-out lists are read, with the same result; a bad list is still an input error', async (t) => {
-  const cores = await env.page.evaluate(() => navigator.hardwareConcurrency);
-  if (cores < 2) {
-    t.skip(`this browser reports ${cores} core: the list would be read by one worker either way`);
-    return;
-  }
+  if (await oneCore(t)) return;
   const out = await env.page.evaluate(async () => {
     const { Scrubber } = await import('/phonescrub.js');
     const scrubber = await Scrubber.create();

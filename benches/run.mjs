@@ -16,7 +16,7 @@
 // Figures only: nothing here passes or fails on time.
 //
 //   node benches/run.mjs [--rows N | --bytes SIZE] [--only native,wasm,peer] [--keep] [--loads N]
-//                        [--repeat N] [--peer-repeat N]
+//                        [--repeat N] [--peer-repeat N] [--no-warm-wait]
 //
 // --repeat N (default 3): each wasm engine's scrub is timed N times, each on a fresh page,
 // and the table shows the median (all N are printed below it); --peer-repeat N (default 1)
@@ -25,6 +25,11 @@
 // --loads N (default 7): the ready time is the median of N page loads in a fresh browser
 // context (nothing cached: a first visit) and of N reloads (a returning visit), each
 // measured from navigation start and from the page's load event.
+//
+// The wasm engine warms up once loaded (src/warm.rs): each page waits for that to end
+// before it is given the list, as a user who takes a second to pick a file would; its end
+// is printed with the ready times. --no-warm-wait gives the list as soon as the engine is
+// ready (the warm-up then stops where it is when the list's parts start).
 //
 // --keep keeps the native outputs in target/bench/native/; PHONESCRUB_BIN=path runs another
 // CLI build (an older commit's, say) as the native engine.
@@ -187,12 +192,12 @@ async function pageLoads(browser, server, engine) {
       const ready = await page.evaluate(() => window.benchReady);
       if (ready.error) throw new Error(`${engine}: ${ready.error}`);
       const loaded = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
-      list.push({ ready: ready.readyMs, compiled: ready.compiledMs, afterLoad: ready.readyMs - loaded });
+      list.push({ ready: ready.readyMs, compiled: ready.compiledMs, afterLoad: ready.readyMs - loaded, warmed: ready.warmedMs });
     }
     await context.close();
   }
   const median = (list, key) => list.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  const summary = (list) => ({ ready: median(list, 'ready'), compiled: median(list, 'compiled'), afterLoad: median(list, 'afterLoad'), all: list.map((r) => Math.round(r.ready)) });
+  const summary = (list) => ({ ready: median(list, 'ready'), compiled: median(list, 'compiled'), afterLoad: median(list, 'afterLoad'), warmed: list[0].warmed === undefined ? undefined : median(list, 'warmed'), all: list.map((r) => Math.round(r.ready)) });
   return { n, first: summary(first), again: summary(again) };
 }
 
@@ -221,7 +226,7 @@ async function pageRun(browser, server, engine, pid) {
 
 /** Loads the benchmark page for `engine` and gives it the list and the opt-out list: its ready times. */
 async function openWithList(page, server, engine) {
-  await page.goto(`${server.url}benches/browser/index.html?engine=${engine}`);
+  await page.goto(`${server.url}benches/browser/index.html?engine=${engine}${args['no-warm-wait'] ? '&nowait' : ''}`);
   const ready = await page.evaluate(() => window.benchReady);
   if (ready.error) throw new Error(`${engine}: ${ready.error}`);
   await page.locator('#list').setInputFiles(list);
@@ -411,7 +416,7 @@ if (returnRun) {
 }
 console.log();
 for (const [name, l] of Object.entries(loads)) {
-  const line = (k, v) => `${k} ${fmt(v.ready)} ms after navigation start (compiled at ${fmt(v.compiled)}), ${fmt(v.afterLoad)} ms after the load event [${v.all.join(', ')}]`;
+  const line = (k, v) => `${k} ${fmt(v.ready)} ms after navigation start (compiled at ${fmt(v.compiled)}), ${fmt(v.afterLoad)} ms after the load event [${v.all.join(', ')}]${v.warmed === undefined ? '' : `, warm-up over at ${fmt(v.warmed)}`}`;
   console.log(`${name} ready, median of ${l.n} page loads: ${line('first visit', l.first)}; ${line('reload', l.again)}`);
 }
 for (const name of ['native1', 'native']) if (results[name]) console.log(`${name}: ${fmt(results[name].wallMs)} ms wall for the whole process (engine ${fmt(results[name].ms)} ms), ${fmt(results[name].cpuMs)} ms CPU`);
@@ -420,6 +425,7 @@ if (results.python && !results.python.failed) console.log(`python: ${fmt(results
 for (const name of ['wasm1', 'wasm', 'peer']) {
   const r = results[name];
   if (r && !r.failed && r.timedRuns?.length > 1) console.log(`${name}: timed runs ${r.timedRuns.map((ms) => fmt(ms / 1000, 2)).join(', ')} s (the median in the table)`);
+  if (r && !r.failed && name.startsWith('wasm')) console.log(`${name}: the list was given ${r.warmSteps < 0 ? 'as soon as the engine was ready (--no-warm-wait)' : `once the engine's warm-up had ended (${r.warmSteps} steps, over ${fmt(r.warmedMs)} ms after navigation start)`}`);
   if (r && !r.failed) console.log(`${name}: Chromium tree PSS ${fmt(r.baselineBytes / MiB)} MiB before the run, peak ${fmt(r.peakBytes / MiB)} MiB (+${fmt((r.peakBytes - r.baselineBytes) / MiB)}); outputs ${fmt(r.cleanedBytes / MB, 1)} MB cleaned + ${fmt(r.removedBytes / MB, 1)} MB removed; the memory was sampled in a second, untimed run (${fmt(r.memoryRunMs / 1000, 2)} s)`);
 }
 

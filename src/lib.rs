@@ -41,6 +41,7 @@ mod report;
 pub mod rules;
 mod scrub;
 pub mod sheet;
+pub mod warm;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -323,7 +323,7 @@ impl Coordinator {
         }
     }
 
-    fn with_layout(scrubber: Scrubber, layout: Layout) -> Result<Coordinator> {
+    pub(crate) fn with_layout(scrubber: Scrubber, layout: Layout) -> Result<Coordinator> {
         let plan = scrubber.plan(layout.headers.clone())?;
         Ok(Coordinator {
             lines: layout.header_lines,

@@ -44,6 +44,17 @@ pub fn unreadable_error() -> JsValue {
     to_js_error(Error::input(crate::input::Unreadable::MESSAGE))
 }
 
+/// Runs step `step` of the warm-up (a small synthetic list through a large list's path,
+/// see `src/warm.rs`) so that the browser optimises the engine's code before a user's list
+/// arrives. True while there are steps left after this one.
+#[wasm_bindgen(js_name = warmUp)]
+pub fn warm_up(step: u32) -> Result<bool, JsValue> {
+    if step < crate::warm::STEPS {
+        crate::warm::run(step).map_err(to_js_error)?;
+    }
+    Ok(step + 1 < crate::warm::STEPS)
+}
+
 /// Masks a number for previews and printed reports: "+447700900123" -> "+447700****23".
 #[wasm_bindgen(js_name = maskNumber)]
 pub fn mask_number(number: &str) -> String {

@@ -147,6 +147,24 @@ fn mask_number_is_exported() {
     assert_eq!(wasm::mask_number("+447700900123"), "+447700****23");
 }
 
+/// The warm-up the page runs once the engine has loaded: every step runs in wasm (the
+/// native test `warm::tests` checks each step's result against the row-by-row scrub).
+#[wasm_bindgen_test]
+fn the_warm_up_runs_every_step_then_stops() {
+    let steps = phonescrub::warm::STEPS;
+    for step in 0..steps {
+        assert_eq!(
+            wasm::warm_up(step).unwrap(),
+            step + 1 < steps,
+            "step {step}"
+        );
+    }
+    assert!(!wasm::warm_up(steps).unwrap(), "a step past the last one");
+    let (report, cleaned, _) = phonescrub::warm::run(0).unwrap();
+    assert!(report.rows_kept > 0 && report.rows_removed > 0);
+    assert!(cleaned.starts_with(b"\"id\",\"name\",\"phone\""));
+}
+
 #[wasm_bindgen_test]
 fn profile_guesses_the_phone_column() {
     let profile = wasm::profile(blob(LIST).into(), json(r#"{"defaultRegion":"GB"}"#)).unwrap();

@@ -59,7 +59,7 @@ export class ScrubError extends Error {
 /**
  * @typedef {object} Job
  * @property {number} id
- * @property {'init' | 'profile' | 'scrub'} type
+ * @property {'init' | 'warm' | 'profile' | 'scrub'} type
  * @property {object} body
  * @property {(value: any) => void} resolve
  * @property {(error: ScrubError) => void} reject
@@ -117,6 +117,19 @@ export class Scrubber {
   /** How many times the engine has been restarted (after a cancel or a crash). */
   get restarts() {
     return this.#restarts;
+  }
+
+  /**
+   * Waits for the engine's warm-up. Once loaded, the engine runs a small made-up list
+   * through a large list's path, a step at a time, so that the browser optimises its code
+   * before a real list arrives (a list scrubbed sooner is scrubbed all the same, its first
+   * parts more slowly). Requests made meanwhile wait for one step at most; this one waits
+   * for the end. Resolves to the steps run and the milliseconds they took (fewer steps
+   * when a large list or the full engine's first job came first).
+   * @returns {Promise<{steps: number, ms: number}>}
+   */
+  async warm() {
+    return this.#request('warm', {});
   }
 
   /**
@@ -186,7 +199,7 @@ export class Scrubber {
   }
 
   /**
-   * @param {'init' | 'profile' | 'scrub'} type
+   * @param {'init' | 'warm' | 'profile' | 'scrub'} type
    * @param {object} body
    * @param {{signal?: AbortSignal, onProgress?: (p: Progress) => void}} [options]
    */

@@ -2,11 +2,12 @@
 //
 // Protocol. Requests (one at a time; the API queues them):
 //   {id, type: 'init', wasmUrl?}
+//   {id, type: 'warm'}                      waits for the warm-up 'init' starts (startWarmUp)
 //   {id, type: 'profile', input: Blob, options?: {defaultRegion?, rows?, sheet?}}
 //   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?, passphrase?, sheet?}}
 // Replies:
 //   {id, type: 'progress', phase, twoPasses, rows, bytes, fraction}
-//   {id, type: 'result', result}          init: {engineVersion}; profile: Profile;
+//   {id, type: 'result', result}          init: {engineVersion}; warm: {steps, ms}; profile: Profile;
 //                                         scrub: {cleaned: Blob, removed: Blob, report}
 //   {id, type: 'error', error: {name, message, kind, line, rows}}
 //     kind is the engine's ("policy" | "input" | "io"), or "crash" when the engine trapped
@@ -31,7 +32,7 @@
 // refusals first. Parts decided once are decided without the opt-out lists, which this
 // worker reads while the first parts run (the merge checks every row against them).
 
-import init, { engineVersion, profile, scrub, unreadableError, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
+import init, { engineVersion, profile, scrub, unreadableError, warmUp, ParallelScrub, PartWorker } from './pkg/phonescrub.js';
 
 /** Loads the full engine's glue module (scripts/build-offline.mjs swaps this line). */
 const importFull = () => import('./pkg-full/phonescrub.js');
@@ -73,6 +74,10 @@ async function run(message) {
   switch (type) {
     case 'init':
       reply(id, 'result', { result: { engineVersion: engine.engineVersion() } });
+      startWarmUp();
+      return;
+    case 'warm':
+      reply(id, 'result', { result: await startWarmUp() });
       return;
     case 'profile':
       // A list big enough to be cut into parts is usually scrubbed next (the page profiles
@@ -254,6 +259,41 @@ function startParts(count, wasmUrl) {
   }
 }
 
+/**
+ * The warm-up (src/warm.rs): the engine's `warmUp` runs a small synthetic list through a
+ * large list's path, a step at a time, once the engine has loaded. V8 first runs wasm on
+ * baseline code and optimises a function only after it has run a while; the optimised
+ * code is shared with the part workers (they get this worker's compiled module), whose
+ * first parts otherwise ran on the baseline code at a third of the speed. Each step waits
+ * for a turn of the event loop, so a request waits for one step at most (tens of
+ * milliseconds); a list cut into parts stops it (its own parts warm the code from then
+ * on). Resolves to {steps, ms}. @type {Promise<{steps: number, ms: number}> | null}
+ */
+let warming = null;
+/** Set when a list is cut into parts: the warm-up stops. */
+let warmStop = false;
+
+function startWarmUp() {
+  warming ??= (async () => {
+    const started = performance.now();
+    let steps = 0;
+    while (!warmStop && !crashed && engine.core) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (warmStop || crashed) break;
+      let more = false;
+      try {
+        more = guard(() => warmUp(steps), () => 0, null);
+      } catch {
+        break; // a trap marks the engine crashed for the next request; an error just ends it
+      }
+      steps++;
+      if (!more) break;
+    }
+    return { steps, ms: performance.now() - started };
+  })();
+  return warming;
+}
+
 /** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
 const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
 /** Part workers at most (each holds an engine instance). */
@@ -326,6 +366,7 @@ class PartClient {
  * @param {{cleaned: (bytes: Uint8Array) => void, removed: (bytes: Uint8Array) => void}} sinks  the job's outputs
  */
 async function runParts(job, input, count, rowsSoFar, sinks) {
+  warmStop = true;
   try {
     const pool = partPool.slice(0, count);
     const ranges = job.parts();

@@ -56,6 +56,24 @@ test('profile and scrub bytes; the caller keeps its buffer; opt-out lists by nam
   assert.ok(out.stillUsable > 0, 'bytes are copied, not transferred away from the caller');
 });
 
+test('the engine warms up once loaded: warm() reports every step; it scrubs before and after', async () => {
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    // Asked for while the warm-up may still run (it waits for one step at most).
+    const bytes = new TextEncoder().encode('tel\n0121 294 1091\n');
+    const { report } = await scrubber.scrub(bytes, { phoneColumn: 0, defaultRegion: 'GB' });
+    const warm = await scrubber.warm();
+    const again = await scrubber.warm();
+    scrubber.terminate();
+    return { kept: report.rowsKept, warm, again };
+  });
+  assert.equal(out.kept, 1);
+  assert.equal(out.warm.steps, 10, 'every step of src/warm.rs (STEPS) ran');
+  assert.ok(out.warm.ms > 0);
+  assert.deepEqual(out.again, out.warm, 'a second call gives the same warm-up');
+});
+
 test('engine errors reject with ScrubError carrying kind; wrong arguments are usage errors', async () => {
   const out = await env.page.evaluate(async () => {
     const { Scrubber, ScrubError } = await import('/phonescrub.js');

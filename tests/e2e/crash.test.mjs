@@ -31,6 +31,7 @@ export const profile = real.profile;
 export const ParallelScrub = real.ParallelScrub;
 export const PartWorker = real.PartWorker;
 export const unreadableError = real.unreadableError;
+export const warmUp = real.warmUp;
 export function scrub(input, policy, optOuts, sinks, options) {
   sinks.progress({ phase: 'scrub', twoPasses: false, rows: 8192, bytes: 1 });
   // What a Rust panic (panic = "abort") looks like from JS: the instance traps.

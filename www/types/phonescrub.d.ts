@@ -400,6 +400,12 @@ export declare class Scrubber {
   get engineVersion(): string;
   /** How many times the engine has been restarted (after a cancel or a crash). */
   get restarts(): number;
+  /**
+   * Waits for the engine's warm-up (a small made-up list run through a large list's path
+   * once the engine has loaded, so that the browser optimises its code first): the steps
+   * run and the milliseconds they took.
+   */
+  warm(): Promise<{ steps: number; ms: number }>;
   /** Reads the start of a list: encoding, delimiter, columns and their guessed roles. */
   profile(input: Input, options?: ProfileOptions): Promise<Profile>;
   /** Scrubs a list under a policy. */

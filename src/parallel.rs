@@ -18,7 +18,9 @@ use std::io::{self, Read, Write};
 use crate::error::{Error, Result};
 use crate::input::{self, Sniffed};
 use crate::report::Report;
-use crate::scrub::{self, Merger, Phase, Plan, Progress, ScanPart, ScrubPart, Scrubber};
+use crate::scrub::{
+    self, Ahead, DedupeAhead, Merger, Phase, Plan, Progress, ScanPart, ScrubPart, Scrubber,
+};
 
 /// The size a part is cut at (the cut then moves to the next line end).
 pub const PART_BYTES: u64 = 4 << 20;
@@ -308,6 +310,12 @@ pub struct Coordinator {
     parts_had_digests: bool,
     /// Set by [`Coordinator::hash_later`]: the caller gives the SHA-256 before `finish`.
     sha_later: bool,
+    /// A list read once: its dedupe, worked out as the parts' refusals are merged
+    /// ([`DedupeAhead`]); none once a part ended inside a record (the rest of the list is
+    /// then read in one piece and deduped as it is read).
+    ahead: Option<DedupeAhead>,
+    /// Set when a part ended inside a record: no dedupe ahead.
+    ahead_off: bool,
 }
 
 impl Coordinator {
@@ -337,6 +345,8 @@ impl Coordinator {
             one_read_max: ONE_READ_MAX_BYTES,
             parts_had_digests: false,
             sha_later: false,
+            ahead: None,
+            ahead_off: false,
         })
     }
 
@@ -426,7 +436,19 @@ impl Coordinator {
     ) -> Result<(Option<ScrubPart>, Progress)> {
         let part = part.map_err(|e| e.shifted(self.lines))?;
         if !part.complete {
+            self.ahead = None;
+            self.ahead_off = true;
             return Ok((None, self.progress(i, Phase::Scan)));
+        }
+        if !self.ahead_off {
+            let ahead = self.ahead.get_or_insert_with(DedupeAhead::default);
+            if ahead.parts() == i {
+                ahead.add(&part);
+            } else {
+                // Not in order from the start (a caller's mistake): dedupe as merged.
+                self.ahead = None;
+                self.ahead_off = true;
+            }
         }
         self.scrubber.note_row_refusals(&part);
         self.lines += part.lines;
@@ -484,6 +506,9 @@ impl Coordinator {
     ) -> Result<()> {
         self.merger = Some(self.scrubber.merger(&self.plan, cleaned, removed)?);
         self.lines = self.layout.header_lines;
+        if let Some(ahead) = &mut self.ahead {
+            ahead.done();
+        }
         self.feed_hash(src, 0, self.layout.parts[0].0)?;
         Ok(())
     }
@@ -498,8 +523,8 @@ impl Coordinator {
         cleaned: &mut dyn Write,
         removed: &mut dyn Write,
     ) -> Result<(bool, Progress)> {
-        let (merged, progress) = self.merge_part(src, i, part, |merger, part, lines| {
-            merger.merge(part, lines, cleaned, removed)
+        let (merged, progress) = self.merge_part(src, i, part, |merger, part, lines, ahead| {
+            merger.merge_ahead(part, ahead, lines, cleaned, removed)
         })?;
         Ok((merged.is_some(), progress))
     }
@@ -514,20 +539,21 @@ impl Coordinator {
         i: usize,
         part: Result<ScrubPart>,
     ) -> Result<(Option<Vec<u8>>, Progress)> {
-        self.merge_part(src, i, part, |merger, part, lines| {
-            Ok(wire::encode_verdicts(lines, &merger.verdicts(part)))
+        self.merge_part(src, i, part, |merger, part, lines, ahead| {
+            Ok(wire::encode_verdicts(lines, &merger.verdicts(part, ahead)))
         })
     }
 
     /// What both merges of a scrub part share: its errors' lines shifted, the refusals
-    /// applied (a list read once), `merge` given the part and the line ends before it, the
-    /// lines counted on and the input hashed. `None` for a part that ended inside a record.
+    /// applied (a list read once), `merge` given the part, the line ends before it and
+    /// its dedupe worked out ahead (a list read once), the lines counted on and the input
+    /// hashed. `None` for a part that ended inside a record.
     fn merge_part<T>(
         &mut self,
         src: &(impl ReadAt + ?Sized),
         i: usize,
         part: Result<ScrubPart>,
-        merge: impl FnOnce(&mut Merger, &ScrubPart, u64) -> Result<T>,
+        merge: impl FnOnce(&mut Merger, &ScrubPart, u64, Option<&[Ahead]>) -> Result<T>,
     ) -> Result<(Option<T>, Progress)> {
         let mut part = part.map_err(|e| e.shifted(self.lines))?;
         if !part.complete {
@@ -538,8 +564,12 @@ impl Coordinator {
             self.scrubber
                 .apply_opt_outs(&mut part, !self.parts_had_digests);
         }
+        let ahead = self.ahead.as_mut().map(|a| {
+            a.take(i)
+                .expect("every part of a list read once is noted before it is merged")
+        });
         let merger = self.merger.as_mut().expect("start_scrub first");
-        let merged = merge(merger, &part, self.lines)?;
+        let merged = merge(merger, &part, self.lines, ahead.as_deref())?;
         self.lines += part.lines;
         let (start, end) = self.layout.parts[i];
         self.feed_hash(src, start, end)?;

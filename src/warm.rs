@@ -20,8 +20,18 @@ use phonenumber::metadata::DATABASE;
 use crate::parallel::{self, Coordinator, PartEngine};
 use crate::{Policy, Report, Result, Scrubber};
 
-/// Rows in one step's list.
+/// Rows in one step's list. The first step has 3: it loads the metadata, and the page's
+/// first request may wait for it (its engine is ready once the metadata is loaded).
 pub const ROWS: usize = 300;
+
+/// Rows in step `step`'s list.
+pub fn rows(step: u32) -> usize {
+    if step == 0 {
+        3
+    } else {
+        ROWS
+    }
+}
 /// Steps the page runs, one after another (each a few tens of milliseconds).
 pub const STEPS: u32 = 10;
 /// The parts a step's list is cut into (as a large list is, at a smaller size).
@@ -64,7 +74,7 @@ fn examples() -> Vec<(&'static str, u16, &'static str, &'static str)> {
     out
 }
 
-/// Step `step`'s list (the header and [`ROWS`] rows) and its opt-out list.
+/// Step `step`'s list (the header and [`rows`] rows) and its opt-out list.
 pub fn sample(step: u32) -> (Vec<u8>, Vec<u8>) {
     let examples = examples();
     let mut list =
@@ -73,7 +83,7 @@ pub fn sample(step: u32) -> (Vec<u8>, Vec<u8>) {
     // Each step starts further on in the examples and shapes.
     let first = step as usize * ROWS;
     let consents = ["yes", "Y", "true", "opt-in", "1", "no", "Yes"];
-    for i in 0..ROWS {
+    for i in 0..rows(step) {
         let n = first + i;
         // Every seventh row repeats the number six rows up, in another shape.
         let m = if n % 7 == 6 { n - 6 } else { n };
@@ -114,7 +124,7 @@ pub fn sample(step: u32) -> (Vec<u8>, Vec<u8>) {
                 format!("+{code}.{}.{}", &national[..mid], &national[mid..]),
                 "",
             ),
-            7 if n % 2 == 0 => (national[..end].to_string(), region),
+            7 if n % 2 == 0 => (national[..4].to_string(), region),
             7 => (String::from("n/a"), ""),
             _ => (format!("{prefix} {national}"), region),
         };
@@ -223,6 +233,9 @@ mod tests {
                 v
             };
             assert_eq!(json(&report), json(&expected), "step {step}: report");
+            if step == 0 {
+                continue;
+            }
             // It exercises every rule: kept rows, and each reason the list can give.
             for reason in [
                 "duplicate",
@@ -239,7 +252,7 @@ mod tests {
                 );
             }
             assert!(
-                report.rows_kept > ROWS as u64 / 3,
+                report.rows_kept > rows(step) as u64 / 3,
                 "step {step}: {} kept",
                 report.rows_kept
             );

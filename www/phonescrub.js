@@ -120,11 +120,11 @@ export class Scrubber {
   }
 
   /**
-   * Waits for the engine's warm-up. Once loaded, the engine runs a small made-up list
-   * through a large list's path, a step at a time, so that the browser optimises its code
-   * before a real list arrives (a list scrubbed sooner is scrubbed all the same, its first
-   * parts more slowly). Requests made meanwhile wait for one step at most; this one waits
-   * for the end. Resolves to the steps run and the milliseconds they took (fewer steps
+   * Waits for the engine's warm-up. 300 ms after it has loaded (at once when this asks
+   * first), the engine runs a small made-up list through a large list's path, a step at a
+   * time, so that the browser optimises its code before a real list arrives (a list
+   * scrubbed sooner is scrubbed all the same, its first parts more slowly). Requests made
+   * meanwhile wait for one step at most; this one waits for the end. Resolves to the steps run and the milliseconds they took (fewer steps
    * when a large list or the full engine's first job came first).
    * @returns {Promise<{steps: number, ms: number}>}
    */

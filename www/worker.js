@@ -2,7 +2,7 @@
 //
 // Protocol. Requests (one at a time; the API queues them):
 //   {id, type: 'init', wasmUrl?}
-//   {id, type: 'warm'}                      waits for the warm-up 'init' starts (startWarmUp)
+//   {id, type: 'warm'}                      starts the warm-up if 'init' has not yet, and waits for its end
 //   {id, type: 'profile', input: Blob, options?: {defaultRegion?, rows?, sheet?}}
 //   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?, passphrase?, sheet?}}
 // Replies:
@@ -74,7 +74,9 @@ async function run(message) {
   switch (type) {
     case 'init':
       reply(id, 'result', { result: { engineVersion: engine.engineVersion() } });
-      startWarmUp();
+      // After a pause: a caller's first request (often sent as soon as the engine is
+      // ready) then never waits for a step, nor for a second one if the first was quick.
+      setTimeout(startWarmUp, WARM_UP_AFTER_MS);
       return;
     case 'warm':
       reply(id, 'result', { result: await startWarmUp() });
@@ -261,7 +263,7 @@ function startParts(count, wasmUrl) {
 
 /**
  * The warm-up (src/warm.rs): the engine's `warmUp` runs a small synthetic list through a
- * large list's path, a step at a time, once the engine has loaded. V8 first runs wasm on
+ * large list's path, a step at a time, 300 ms after the engine has loaded. V8 first runs wasm on
  * baseline code and optimises a function only after it has run a while; the optimised
  * code is shared with the part workers (they get this worker's compiled module), whose
  * first parts otherwise ran on the baseline code at a third of the speed. Each step waits
@@ -272,7 +274,10 @@ function startParts(count, wasmUrl) {
 let warming = null;
 /** Set when a list is cut into parts: the warm-up stops. */
 let warmStop = false;
+/** The pause between the engine's loading and its warm-up (unless `warm` asks sooner). */
+const WARM_UP_AFTER_MS = 300;
 
+/** Starts the warm-up unless it has started; resolves when it has ended. */
 function startWarmUp() {
   warming ??= (async () => {
     const started = performance.now();

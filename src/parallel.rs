@@ -747,8 +747,11 @@ impl PartEngine {
     pub fn write_part_bytes(&self, part: &[u8], verdicts: &[u8]) -> Result<Vec<u8>> {
         let part = wire::decode_scrub(part)?;
         let (lines, verdicts) = wire::decode_verdicts(verdicts)?;
-        let mut out = vec![0u8; 8];
-        let mut removed = Vec::new();
+        // About the part's rendered rows, split between the two (grown, never copied again
+        // and again from nothing).
+        let mut out = Vec::with_capacity(8 + part.bytes.len() + part.bytes.len() / 8);
+        out.extend_from_slice(&[0u8; 8]);
+        let mut removed = Vec::with_capacity(part.bytes.len() / 2);
         scrub::write_rows(
             &part,
             &verdicts,
@@ -1147,21 +1150,29 @@ pub mod wire {
             let value = String::from_utf8_lossy(input.bytes()?).into_owned();
             values.add(&value, input.u64()?);
         }
+        // The rows: 32 bytes each, taken at once and read as fixed-size records (the
+        // bounds checked once, not four times a row).
         let n = input.len()?;
-        let mut rows = Vec::with_capacity(n.min(bytes.len() / 32));
-        for _ in 0..n {
-            let line = input.u64()?;
-            let key = input.u64()?;
-            let reasons = Reasons::from_bits(input.u64()? as u16);
-            let lens = input.u64()?;
-            rows.push(RowMeta {
-                line,
-                key,
-                reasons,
-                len: lens as u32,
-                alt: (lens >> 32) as u32,
-            });
-        }
+        let table = input.take(
+            n.checked_mul(32)
+                .ok_or_else(|| Error::input("a worker's part result is damaged"))?,
+        )?;
+        let rows: Vec<RowMeta> = table
+            .chunks_exact(32)
+            .map(|row| {
+                let word = |k: usize| {
+                    u64::from_le_bytes(row[8 * k..8 * k + 8].try_into().expect("8 bytes"))
+                };
+                let lens = word(3);
+                RowMeta {
+                    line: word(0),
+                    key: word(1),
+                    reasons: Reasons::from_bits(word(2) as u16),
+                    len: lens as u32,
+                    alt: (lens >> 32) as u32,
+                }
+            })
+            .collect();
         let data = input.bytes()?;
         let total: u64 = rows
             .iter()

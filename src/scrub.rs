@@ -1202,19 +1202,35 @@ impl Scrubber {
 /// cleaned list with a status in flag mode, else kept rows to the cleaned list and the
 /// others to the removed list with their line (`lines` is added: the line ends before the
 /// part) and reasons.
-pub(crate) fn write_rows(
+///
+/// Generic over the outputs: a part worker writes into `Vec`s, where the calls (a few a
+/// row) then inline; the reason codes are joined once per distinct set, and line numbers
+/// written without allocating.
+pub(crate) fn write_rows<C: Write + ?Sized, R: Write + ?Sized>(
     part: &ScrubPart,
     verdicts: &[Reasons],
     lines: u64,
     style: RowStyle,
-    cleaned: &mut dyn Write,
-    removed: &mut dyn Write,
+    cleaned: &mut C,
+    removed: &mut R,
 ) -> Result<()> {
     if verdicts.len() != part.rows.len() {
         return Err(Error::input("a part's verdicts do not match its rows"));
     }
+    // The few distinct reason sets a part has, each joined once.
+    let mut joined: Vec<(Reasons, String)> = Vec::new();
+    fn codes(joined: &mut Vec<(Reasons, String)>, reasons: Reasons) -> &[u8] {
+        let i = match joined.iter().position(|(r, _)| *r == reasons) {
+            Some(i) => i,
+            None => {
+                joined.push((reasons, reasons.joined()));
+                joined.len() - 1
+            }
+        };
+        joined[i].1.as_bytes()
+    }
     let mut at = 0;
-    for (row, reasons) in part.rows.iter().zip(verdicts) {
+    for (row, &reasons) in part.rows.iter().zip(verdicts) {
         let (len, alt) = (row.len as usize, row.alt as usize);
         let main = &part.bytes[at..at + len];
         let second = &part.bytes[at + len..at + len + alt];
@@ -1222,26 +1238,36 @@ pub(crate) fn write_rows(
         if style.flag || reasons.is_empty() {
             cleaned.write_all(main)?;
             if style.flag {
-                tail_field(cleaned, reasons.joined().as_bytes(), style.quote)?;
+                tail_field(cleaned, codes(&mut joined, reasons), style.quote)?;
             }
             cleaned.write_all(b"\n")?;
         } else {
             removed.write_all(if alt > 0 { second } else { main })?;
-            tail_field(
-                removed,
-                (row.line + lines).to_string().as_bytes(),
-                style.quote,
-            )?;
-            tail_field(removed, reasons.joined().as_bytes(), style.quote)?;
+            let mut digits = [0u8; 20];
+            tail_field(removed, decimal(row.line + lines, &mut digits), style.quote)?;
+            tail_field(removed, codes(&mut joined, reasons), style.quote)?;
             removed.write_all(b"\n")?;
         }
     }
     Ok(())
 }
 
+/// `n` in decimal, written into `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
+    }
+}
+
 /// One more field of a row written by [`RowEval`]: a line number, reason codes or a
 /// status, none of which needs escaping or formula quoting; quoted when every field is.
-fn tail_field(out: &mut dyn Write, text: &[u8], quote: bool) -> Result<()> {
+fn tail_field<W: Write + ?Sized>(out: &mut W, text: &[u8], quote: bool) -> Result<()> {
     if quote {
         out.write_all(b",\"")?;
         out.write_all(text)?;
@@ -1287,6 +1313,14 @@ impl RegionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 123_456, u64::MAX] {
+            let mut buf = [0u8; 20];
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
     use crate::policy::ColumnRef;
 
     fn today() -> Date {

@@ -7,11 +7,12 @@
 //! instance of the module (the page's engine worker and its part workers), but each
 //! part worker's first part of a large list ran on the baseline code: 508-722 ms in
 //! Node against 122-263 ms for the same part once warm (issue 6). The page's engine
-//! worker runs [`run`] a step at a time when it has loaded, while the user picks a file.
+//! worker runs [`run`] a step at a time from 300 ms after it has loaded, while the user
+//! picks a file (`www/worker.js`, `startWarmUp`).
 //!
-//! The list is made from the metadata's own example numbers (every region, several
-//! number types), written in the shapes real lists use, with consent, dates,
-//! duplicates, invalid and missing numbers. Nothing in it is real data.
+//! The list is made from the metadata's own example numbers (16 regions, three number
+//! types, the last digits varied), written in the shapes real lists use, with consent,
+//! dates, duplicates, invalid and missing numbers. Nothing in it is real data.
 
 use std::fmt::Write as _;
 
@@ -32,6 +33,7 @@ pub fn rows(step: u32) -> usize {
         ROWS
     }
 }
+
 /// Steps the page runs, one after another (each a few tens of milliseconds).
 pub const STEPS: u32 = 10;
 /// The parts a step's list is cut into (as a large list is, at a smaller size).

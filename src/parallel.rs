@@ -1196,3 +1196,27 @@ pub mod wire {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_finds_the_next_line_start_however_far_on() {
+        // Line ends 10 bytes to 200 KiB after the cut: found in the first read or a later
+        // one.
+        for gap in [10usize, 3 << 10, 5 << 10, 20 << 10, 200 << 10] {
+            let mut list = vec![b'x'; 100 + gap];
+            list.push(b'\n');
+            list.extend_from_slice(b"next\n");
+            let found = line_start_after(&list[..], 100).unwrap();
+            assert_eq!(
+                found,
+                Some((100 + gap + 1) as u64),
+                "a line end {gap} bytes on"
+            );
+        }
+        // None at all: the end of the list.
+        assert_eq!(line_start_after(&[b'x'; 9000][..], 10).unwrap(), None);
+    }
+}

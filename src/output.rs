@@ -139,9 +139,30 @@ fn starts_formula(cell: &[u8]) -> bool {
     )
 }
 
+/// `n` in decimal, written into `buf` (no allocation, no `fmt`: once a row or more).
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 123_456, u64::MAX] {
+            let mut buf = [0u8; 20];
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
 
     fn safe(cell: &str) -> String {
         String::from_utf8(neutralise(cell.as_bytes()).into_owned()).unwrap()

@@ -311,11 +311,9 @@ pub struct Coordinator {
     /// Set by [`Coordinator::hash_later`]: the caller gives the SHA-256 before `finish`.
     sha_later: bool,
     /// A list read once: its dedupe, worked out as the parts' refusals are merged
-    /// ([`DedupeAhead`]); none once a part ended inside a record (the rest of the list is
-    /// then read in one piece and deduped as it is read).
+    /// ([`DedupeAhead`]), from part 0 on; none once a part ended inside a record (the rest
+    /// of the list is then read in one piece and deduped as it is read).
     ahead: Option<DedupeAhead>,
-    /// Set when a part ended inside a record: no dedupe ahead.
-    ahead_off: bool,
 }
 
 impl Coordinator {
@@ -346,7 +344,6 @@ impl Coordinator {
             parts_had_digests: false,
             sha_later: false,
             ahead: None,
-            ahead_off: false,
         })
     }
 
@@ -435,20 +432,16 @@ impl Coordinator {
         part: Result<ScrubPart>,
     ) -> Result<(Option<ScrubPart>, Progress)> {
         let part = part.map_err(|e| e.shifted(self.lines))?;
-        if !part.complete {
-            self.ahead = None;
-            self.ahead_off = true;
-            return Ok((None, self.progress(i, Phase::Scan)));
+        if i == 0 {
+            self.ahead = Some(DedupeAhead::default());
         }
-        if !self.ahead_off {
-            let ahead = self.ahead.get_or_insert_with(DedupeAhead::default);
-            if ahead.parts() == i {
-                ahead.add(&part);
-            } else {
-                // Not in order from the start (a caller's mistake): dedupe as merged.
-                self.ahead = None;
-                self.ahead_off = true;
-            }
+        match &mut self.ahead {
+            Some(ahead) if part.complete && ahead.parts() == i => ahead.add(&part),
+            // Ended inside a record, or not in order (a caller's mistake): deduped as merged.
+            _ => self.ahead = None,
+        }
+        if !part.complete {
+            return Ok((None, self.progress(i, Phase::Scan)));
         }
         self.scrubber.note_row_refusals(&part);
         self.lines += part.lines;

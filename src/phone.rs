@@ -51,20 +51,11 @@ impl Number {
     /// "+441212941091".
     pub fn e164(&self) -> String {
         // The digits written by hand: `format!` costs several times as much, once a row.
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut rest = self.key;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        let mut e164 = String::with_capacity(1 + digits.len() - start);
+        let mut buf = [0u8; 20];
+        let digits = crate::output::decimal(self.key, &mut buf);
+        let mut e164 = String::with_capacity(1 + digits.len());
         e164.push('+');
-        e164.extend(digits[start..].iter().map(|&d| char::from(d)));
+        e164.extend(digits.iter().map(|&d| char::from(d)));
         e164
     }
 

@@ -14,7 +14,7 @@ use time::Date;
 
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
-use crate::output::{CsvOut, RowBuf};
+use crate::output::{decimal, CsvOut, RowBuf};
 use crate::phone;
 use crate::policy::{DateOrder, InvalidNumbers, Mode, OutputFormat, PhoneFormat, Policy};
 use crate::protect::{HashColumn, Hasher};
@@ -1252,19 +1252,6 @@ pub(crate) fn write_rows<C: Write + ?Sized, R: Write + ?Sized>(
     Ok(())
 }
 
-/// `n` in decimal, written into `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[start..];
-        }
-    }
-}
-
 /// One more field of a row written by [`RowEval`]: a line number, reason codes or a
 /// status, none of which needs escaping or formula quoting; quoted when every field is.
 fn tail_field<W: Write + ?Sized>(out: &mut W, text: &[u8], quote: bool) -> Result<()> {
@@ -1314,13 +1301,6 @@ impl RegionCache {
 mod tests {
     use super::*;
 
-    #[test]
-    fn line_numbers_are_written_in_decimal() {
-        for n in [0, 7, 10, 99, 100, 123_456, u64::MAX] {
-            let mut buf = [0u8; 20];
-            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
-        }
-    }
     use crate::policy::ColumnRef;
 
     fn today() -> Date {

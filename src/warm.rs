@@ -98,29 +98,15 @@ pub fn sample(step: u32) -> (Vec<u8>, Vec<u8>) {
             (m / examples.len() * 389) % 1000
         );
         let national = national.as_str();
+        // The number in thirds, for the shapes that group its digits.
         let (mid, end) = (national.len() / 3, 2 * national.len() / 3);
+        let (a, b, c) = (&national[..mid], &national[mid..end], &national[end..]);
         let (phone, country) = match n % 9 {
             0 => (format!("+{code}{national}"), ""),
-            1 => (
-                format!(
-                    "+{code} {} {} {}",
-                    &national[..mid],
-                    &national[mid..end],
-                    &national[end..]
-                ),
-                "",
-            ),
+            1 => (format!("+{code} {a} {b} {c}"), ""),
             2 => (format!("{prefix}{national}"), region),
             3 => (format!("00 {code} {national}"), ""),
-            4 => (
-                format!(
-                    "({prefix}{}) {}-{}",
-                    &national[..mid],
-                    &national[mid..end],
-                    &national[end..]
-                ),
-                region,
-            ),
+            4 => (format!("({prefix}{a}) {b}-{c}"), region),
             5 => (format!("tel:+{code}-{national}"), region),
             6 => (
                 format!("+{code}.{}.{}", &national[..mid], &national[mid..]),

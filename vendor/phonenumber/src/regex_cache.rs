@@ -42,6 +42,12 @@ impl RegexCache {
 pub struct CachedRegex {
     source: String,
     ignore_whitespace: bool,
+    /// PATCH(phonescrub): matched as a whole (`^(?:source)$`, libphonenumber's
+    /// `matchNationalNumber`), the anchors added when it compiles rather than written
+    /// into every descriptor's source when the metadata loads (`format!` for each of the
+    /// database's thousands of descriptors was half of loading it in a browser's first,
+    /// unoptimised run of the code).
+    whole: bool,
     compiled: OnceLock<Regex>,
     // PATCH(phonescrub): the pattern anchored at the start, for `find_at_start`.
     at_start: OnceLock<Regex>,
@@ -52,6 +58,7 @@ impl Clone for CachedRegex {
         CachedRegex {
             source: self.source.clone(),
             ignore_whitespace: self.ignore_whitespace,
+            whole: self.whole,
             compiled: self.compiled.clone(),
             at_start: self.at_start.clone(),
         }
@@ -70,6 +77,7 @@ impl CachedRegex {
         Ok(CachedRegex {
             source: source.to_string(),
             ignore_whitespace: false,
+            whole: false,
             compiled: OnceLock::new(),
             at_start: OnceLock::new(),
         })
@@ -77,9 +85,19 @@ impl CachedRegex {
 
     fn regex(&self) -> &Regex {
         self.compiled.get_or_init(|| {
-            build_ascii(&self.source, self.ignore_whitespace)
+            build_ascii(&self.pattern(), self.ignore_whitespace)
                 .expect("libphonenumber metadata patterns are valid regular expressions")
         })
+    }
+
+    /// PATCH(phonescrub): the pattern as compiled: the source, anchored at both ends if
+    /// it is matched as a whole.
+    pub(crate) fn pattern(&self) -> Cow<'_, str> {
+        if self.whole {
+            Cow::Owned(format!("^(?:{})$", self.source))
+        } else {
+            Cow::Borrowed(&self.source)
+        }
     }
 
     /// Refer to `Regex::is_match`.
@@ -115,6 +133,10 @@ impl CachedRegex {
     fn anchored(&self) -> &Regex {
         // (No `#` comment can swallow the closing parenthesis: build.rs refuses patterns
         // with `#`.)
+        if self.whole {
+            // Already anchored at the start.
+            return self.regex();
+        }
         self.at_start.get_or_init(|| {
             build_ascii(&format!("^(?:{})", self.source), self.ignore_whitespace)
                 .expect("libphonenumber metadata patterns are valid regular expressions")
@@ -131,7 +153,8 @@ impl CachedRegex {
         self.regex().captures_len()
     }
 
-    /// The pattern's source text.
+    /// The pattern's source text (PATCH(phonescrub): without the anchors of a pattern
+    /// matched as a whole; [`pattern`](Self::pattern) has them).
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -141,14 +164,39 @@ impl CachedRegex {
 pub struct CachedRegexBuilder {
     source: String,
     ignore_whitespace: bool,
+    whole: bool,
 }
 
 impl CachedRegexBuilder {
     /// A builder for `source`.
     pub fn new(_cache: Arc<Mutex<RegexCache>>, source: &str) -> CachedRegexBuilder {
+        Self::from_source(source.to_string())
+    }
+
+    /// PATCH(phonescrub): a builder that takes the source it is given (the metadata's
+    /// loading copied every pattern twice).
+    pub(crate) fn from_source(source: String) -> CachedRegexBuilder {
         CachedRegexBuilder {
-            source: source.to_string(),
+            source,
             ignore_whitespace: false,
+            whole: false,
+        }
+    }
+
+    /// PATCH(phonescrub): match the pattern as a whole (`^(?:…)$`; see [`CachedRegex`]).
+    pub(crate) fn whole(mut self, yes: bool) -> CachedRegexBuilder {
+        self.whole = yes;
+        self
+    }
+
+    /// PATCH(phonescrub): [`build`](Self::build), taking the source instead of copying it.
+    pub(crate) fn into_regex(self) -> CachedRegex {
+        CachedRegex {
+            source: self.source,
+            ignore_whitespace: self.ignore_whitespace,
+            whole: self.whole,
+            compiled: OnceLock::new(),
+            at_start: OnceLock::new(),
         }
     }
 
@@ -163,6 +211,7 @@ impl CachedRegexBuilder {
         Ok(CachedRegex {
             source: self.source.clone(),
             ignore_whitespace: self.ignore_whitespace,
+            whole: self.whole,
             compiled: OnceLock::new(),
             at_start: OnceLock::new(),
         })

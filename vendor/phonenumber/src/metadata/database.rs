@@ -66,10 +66,11 @@ impl Database {
         }
 
         let cache = Arc::new(Mutex::new(RegexCache::new(100)));
+        // PATCH(phonescrub): each source moved into its regex, not copied twice.
         let regex = |value: String| -> Result<CachedRegex, error::LoadMetadata> {
-            Ok(CachedRegexBuilder::new(cache.clone(), &value)
-                .ignore_whitespace(true)
-                .build()?)
+            let mut builder = CachedRegexBuilder::from_source(value);
+            builder.ignore_whitespace(true);
+            Ok(builder.into_regex())
         };
 
         let descriptor =
@@ -86,10 +87,15 @@ impl Database {
                                 name: "national_number".into(),
                             })
                         })
-                        // PATCH(phonescrub): anchor at both ends. libphonenumber's
-                        // matchNationalNumber is a full match; a prefix match made numbers
-                        // with extra trailing digits valid.
-                        .and_then(|pattern| regex(format!("^(?:{pattern})$")))?,
+                        // PATCH(phonescrub): matched as a whole (anchored at both ends
+                        // when it compiles). libphonenumber's matchNationalNumber is a
+                        // full match; a prefix match made numbers with extra trailing
+                        // digits valid.
+                        .map(|pattern| {
+                            let mut builder = CachedRegexBuilder::from_source(pattern);
+                            builder.ignore_whitespace(true);
+                            builder.whole(true).into_regex()
+                        })?,
 
                     possible_length: desc.possible_length,
                     possible_local_length: desc.possible_local_length,

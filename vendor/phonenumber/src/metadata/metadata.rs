@@ -70,12 +70,12 @@ impl ValidityIndex {
     ) -> Option<&regex::Regex> {
         let slot = self.0.get(len)?;
         slot.get_or_init(|| {
-            let sources: Vec<&str> = descriptors
+            let sources: Vec<_> = descriptors
                 .number_types()
                 .filter(|d| {
                     d.possible_length.is_empty() || d.possible_length.contains(&(len as u16))
                 })
-                .map(|d| d.national_number.as_str())
+                .map(|d| d.national_number.pattern())
                 .collect();
             if sources.is_empty() {
                 return None;

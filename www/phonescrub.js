@@ -71,6 +71,12 @@ export class ScrubError extends Error {
 export class Scrubber {
   /** @type {URL} */ #workerUrl;
   /** @type {string | undefined} */ #wasmUrl;
+  /**
+   * The core engine, compiled here while the worker starts (see `create`); sent with
+   * every request, and a fresh worker instantiates it instead of compiling its own.
+   * @type {WebAssembly.Module | undefined}
+   */
+  #module;
   /** @type {Worker | null} */ #worker = null;
   /** @type {Job[]} */ #queue = [];
   /** @type {Job | null} */ #current = null;
@@ -100,6 +106,15 @@ export class Scrubber {
       wasmUrl ? new URL(wasmUrl, base).href : undefined,
     );
     try {
+      // The worker's start (its scripts fetched and run) and the engine's compiling
+      // (fetched and compiled off the main thread as it downloads) overlap instead of
+      // following each other. The engine compiled here is the one the worker would
+      // load: `wasmUrl`, or with the default worker the one beside it. A custom worker
+      // without `wasmUrl` loads its own, and so does any worker when this fails (its
+      // error then says why).
+      scrubber.#ensureWorker();
+      const url = scrubber.#wasmUrl ?? (workerUrl ? undefined : new URL('./pkg/phonescrub_bg.wasm', import.meta.url).href);
+      if (url) scrubber.#module = await compileEngine(url).catch(() => undefined);
       const { engineVersion } = await scrubber.#request('init', {});
       scrubber.#engineVersion = engineVersion;
     } catch (err) {
@@ -223,7 +238,7 @@ export class Scrubber {
     if (this.#current || this.#queue.length === 0 || this.#closed) return;
     const job = /** @type {Job} */ (this.#queue.shift());
     this.#current = job;
-    this.#ensureWorker().postMessage({ id: job.id, type: job.type, wasmUrl: this.#wasmUrl, ...job.body });
+    this.#ensureWorker().postMessage({ id: job.id, type: job.type, wasmUrl: this.#wasmUrl, wasmModule: this.#module, ...job.body });
   }
 
   #ensureWorker() {
@@ -350,6 +365,20 @@ export class Scrubber {
  */
 function isBytes(value) {
   return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+/**
+ * Fetches and compiles a wasm module, as it downloads when it is served as
+ * application/wasm (www/worker.js's `compileResponse` does the same in the worker).
+ * @param {string} url
+ * @returns {Promise<WebAssembly.Module>}
+ */
+async function compileEngine(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${response.url}: ${response.status} ${response.statusText}`);
+  return (response.headers.get('Content-Type') ?? '').split(';')[0].trim() === 'application/wasm'
+    ? WebAssembly.compileStreaming(response)
+    : WebAssembly.compile(await response.arrayBuffer());
 }
 
 /**

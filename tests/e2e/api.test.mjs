@@ -205,6 +205,66 @@ test('create() takes the worker and wasm URLs, and rejects at once when they can
   assert.equal(out.noWorker, 'ScrubError/io');
 });
 
+test('create() compiles the engine on the page while the worker starts; the worker instantiates that module', async () => {
+  // www/worker.js, plus a note in the init result of whether its first request brought a
+  // compiled module. The note's listener is in a module imported first, so that it runs
+  // before the worker's own (given the module, the worker may reply before a listener
+  // added after its own has run).
+  const first = `self.probe = { brought: null };
+    self.addEventListener('message', (e) => { self.probe.brought ??= e.data?.wasmModule instanceof WebAssembly.Module; });`;
+  const probe = `import '/probe-first.js';
+    import '/worker.js';
+    const post = self.postMessage.bind(self);
+    self.postMessage = (m, ...rest) => {
+      if (m?.type === 'result' && typeof m.result?.engineVersion === 'string') m.result.engineVersion += self.probe.brought ? ' (module given)' : ' (compiled itself)';
+      post(m, ...rest);
+    };`;
+  await env.page.route('**/probe-first.js', (route) => route.fulfill({ contentType: 'text/javascript', body: first }));
+  await env.page.route('**/probe-worker.js', (route) => route.fulfill({ contentType: 'text/javascript', body: probe }));
+  try {
+    const out = await env.page.evaluate(async () => {
+      const { Scrubber } = await import('/phonescrub.js');
+      const versions = [];
+      for (const options of [{ workerUrl: '/probe-worker.js', wasmUrl: '/pkg/phonescrub_bg.wasm' }, { workerUrl: '/probe-worker.js' }]) {
+        const scrubber = await Scrubber.create(options);
+        const { report } = await scrubber.scrub(new TextEncoder().encode('phone\n+441212941091\n'), { phoneColumn: 0 });
+        versions.push(`${scrubber.engineVersion}, kept ${report.rowsKept}`);
+        scrubber.terminate();
+      }
+      return versions;
+    });
+    // With the wasm URL known, the page compiled it; a custom worker without one loads its own.
+    assert.match(out[0], /^\d+\.\d+\.\d+ \(module given\), kept 1$/);
+    assert.match(out[1], /^\d+\.\d+\.\d+ \(compiled itself\), kept 1$/);
+  } finally {
+    await env.page.unroute('**/probe-first.js');
+    await env.page.unroute('**/probe-worker.js');
+  }
+});
+
+test('a host page whose policy refuses wasm compiling still gets an engine (its worker compiles it)', async () => {
+  const html = `<!doctype html><meta charset="utf-8"><title>strict host</title><script type="module">
+import { Scrubber } from '/phonescrub.js';
+window.result = (async () => {
+  const page = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => 'allowed', () => 'refused');
+  const scrubber = await Scrubber.create();
+  const { report } = await scrubber.scrub(new TextEncoder().encode('phone\\n+441212941091\\n'), { phoneColumn: 0 });
+  scrubber.terminate();
+  return \`compiling on the page \${page}; kept \${report.rowsKept}\`;
+})().catch((err) => \`failed: \${err}\`);
+</script>`;
+  // No 'wasm-unsafe-eval' for the page; the worker's own response (the server's) has it.
+  const csp = "default-src 'none'; script-src 'self' 'unsafe-inline'; worker-src 'self'; connect-src 'self'";
+  await env.page.route('**/strict-host.html', (route) => route.fulfill({ contentType: 'text/html', body: html, headers: { 'Content-Security-Policy': csp } }));
+  try {
+    await env.page.goto(new URL('/strict-host.html', env.server.url).href);
+    assert.equal(await env.page.evaluate(() => window.result), 'compiling on the page refused; kept 1');
+  } finally {
+    await env.page.unroute('**/strict-host.html');
+    await env.page.goto(new URL('/index.html', env.server.url).href);
+  }
+});
+
 // The csv crate's Position::line() misses the LF of a CRLF (BurntSushi/rust-csv#395); the
 // engine counts lines itself since 5b797fa. Excel and most Windows exports are CRLF.
 test('removed rows name their source line in CRLF files too; hashKey is passed through', async () => {

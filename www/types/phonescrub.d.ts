@@ -311,7 +311,12 @@ export type OptOutInput = Input | { name: string; data: Input };
 export interface CreateOptions {
   /** The worker script. Default: worker.js beside phonescrub.js. */
   workerUrl?: string | URL;
-  /** The engine. Default: pkg/phonescrub_bg.wasm beside the worker. */
+  /**
+   * The engine. Default: pkg/phonescrub_bg.wasm beside the worker. With the default worker
+   * or with this set, `create()` fetches and compiles it on the page while the worker
+   * starts, and the worker instantiates that module (a custom worker without it, or a
+   * page whose policy refuses the compiling, leaves it to the worker).
+   */
   wasmUrl?: string | URL;
 }
 

@@ -32,6 +32,230 @@ fn main() {
     );
 
     postcard::to_io(&metadata, &mut out).expect("failed to serialize database");
+
+    // PATCH(phonescrub): the validity tables (see `validity` below and
+    // src/metadata/validity.rs).
+    validity::write(&metadata, Path::new(&env::var("OUT_DIR").unwrap()));
+}
+
+/// PATCH(phonescrub): `validator::is_valid_type` as one digit automaton a region, built
+/// here from the same patterns and possible lengths, so that validity is a walk of at
+/// most 17 table lookups instead of two regex matches (and no pattern compiling on first
+/// use). A region's language is the numbers of at most 17 digits (longer ones are never
+/// valid: `MAX_LENGTH_FOR_NSN`) that the general pattern matches and that some number
+/// type whose possible lengths allow their length (or which has none) matches. The
+/// regex-automata DFA of those patterns (one anchored DFA, every pattern reported at the
+/// end) is multiplied by the length, minimised (Moore) and pruned to the states that can
+/// still reach "valid"; every region has fewer than 256, so a next state is one byte.
+///
+/// Written to OUT_DIR: `validity_next.bin` (ten next states a state, by digit; 255 is
+/// "never valid": not 0, because `wasm-opt` cuts runs of zeros out of the module's data
+/// into segments of their own, which cost 8 KB more gzipped than the zeros),
+/// `validity_invalid.bin` (a bit a state, set when it is not valid) and `validity_regions.rs` (each region's id and
+/// the index of its start state, in the database's order).
+mod validity {
+    use super::loader;
+    use regex_automata::dfa::{dense, Automaton, StartKind};
+    use regex_automata::util::{primitives::StateID, start, syntax};
+    use regex_automata::{Anchored, MatchKind};
+    use std::collections::HashMap;
+    use std::fmt::Write as _;
+    use std::path::Path;
+
+    /// libphonenumber's longest national number (`consts::MAX_LENGTH_FOR_NSN`).
+    const MAX_LEN: usize = 17;
+    /// The next state of a digit that no valid number continues with.
+    const DEAD: u8 = 255;
+
+    pub fn write(metadata: &[loader::Metadata], out: &Path) {
+        let mut next = Vec::new();
+        let mut valid = Vec::new();
+        let mut regions = String::from("pub(crate) static REGIONS: &[(&str, u32)] = &[\n");
+        for meta in metadata {
+            let id = meta.id.as_deref().expect("a region id");
+            let start = valid.len();
+            for (row, ok) in region(meta) {
+                next.extend(row.iter().map(|&n| if n == 0 { DEAD } else { n }));
+                valid.push(ok);
+            }
+            writeln!(regions, "    ({id:?}, {start}),").unwrap();
+        }
+        regions.push_str("];\n");
+        // A bit a state, set when it is NOT valid (most are not: as set bits, the zero
+        // bytes would be cut out of the module by wasm-opt, as above).
+        let mut bits = vec![0u8; valid.len().div_ceil(8)];
+        for (i, _) in valid.iter().enumerate().filter(|(_, &ok)| !ok) {
+            bits[i / 8] |= 1 << (i % 8);
+        }
+        std::fs::write(out.join("validity_next.bin"), next).unwrap();
+        std::fs::write(out.join("validity_invalid.bin"), bits).unwrap();
+        std::fs::write(out.join("validity_regions.rs"), regions).unwrap();
+    }
+
+    /// One region's table: rows of ten next states (local ids from 1, the start first;
+    /// 0 is the dead state) and whether the state is "valid" at the end of the number.
+    fn region(meta: &loader::Metadata) -> Vec<([u8; 10], bool)> {
+        let general = meta.general.as_ref().expect("a general descriptor");
+        // The number types in `Descriptors::number_types` order; absent ones never match.
+        let types: Vec<&loader::Descriptor> = [
+            &meta.premium_rate,
+            &meta.toll_free,
+            &meta.shared_cost,
+            &meta.voip,
+            &meta.personal_number,
+            &meta.pager,
+            &meta.uan,
+            &meta.voicemail,
+            &meta.fixed_line,
+            &meta.mobile,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let pattern = |d: &loader::Descriptor| {
+            format!(
+                "^(?:{})$",
+                d.national_number.as_deref().expect("a national number pattern")
+            )
+        };
+        let patterns: Vec<String> = std::iter::once(pattern(general))
+            .chain(types.iter().map(|d| pattern(d)))
+            .collect();
+        let dfa = dense::Builder::new()
+            .syntax(
+                syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .ignore_whitespace(true),
+            )
+            .configure(
+                dense::Config::new()
+                    .match_kind(MatchKind::All)
+                    .start_kind(StartKind::Anchored)
+                    .minimize(true),
+            )
+            .build_many(&patterns)
+            .unwrap_or_else(|e| panic!("region {:?}: {e}", meta.id));
+        // Is a number of `len` digits that ends in DFA state `state` valid?
+        let valid = |state: StateID, len: usize| {
+            let end = dfa.next_eoi_state(state);
+            if len > MAX_LEN || !dfa.is_match_state(end) {
+                return false;
+            }
+            let matched: Vec<usize> = (0..dfa.match_len(end))
+                .map(|i| dfa.match_pattern(end, i).as_usize())
+                .collect();
+            matched.contains(&0)
+                && matched.iter().any(|&p| {
+                    p > 0 && {
+                        let lengths = &types[p - 1].possible_length;
+                        lengths.is_empty() || lengths.contains(&(len as u16))
+                    }
+                })
+        };
+
+        // The product with the length: (DFA state, digits so far), up to MAX_LEN digits.
+        let start = dfa
+            .start_state(&start::Config::new().anchored(Anchored::Yes))
+            .expect("an anchored start state");
+        let mut index: HashMap<(StateID, usize), usize> = HashMap::from([((start, 0), 0)]);
+        let mut states = vec![(start, 0usize)];
+        let mut trans: Vec<[Option<usize>; 10]> = Vec::new();
+        let mut i = 0;
+        while i < states.len() {
+            let (state, len) = states[i];
+            i += 1;
+            let mut row = [None; 10];
+            for (d, to) in row.iter_mut().enumerate() {
+                let next = dfa.next_state(state, b'0' + d as u8);
+                if len == MAX_LEN || dfa.is_dead_state(next) {
+                    continue;
+                }
+                let key = (next, len + 1);
+                let n = states.len();
+                *to = Some(*index.entry(key).or_insert_with(|| {
+                    states.push(key);
+                    n
+                }));
+            }
+            trans.push(row);
+        }
+        let accept: Vec<bool> = states.iter().map(|&(s, len)| valid(s, len)).collect();
+
+        // Which states can still reach a valid end (the others are the dead state).
+        let mut live: Vec<bool> = accept.clone();
+        loop {
+            let mut changed = false;
+            for q in 0..states.len() {
+                if !live[q] && trans[q].iter().flatten().any(|&t| live[t]) {
+                    live[q] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Moore's minimisation over the live states (class 0 is dead).
+        let mut class: Vec<usize> = (0..states.len())
+            .map(|q| if !live[q] { 0 } else if accept[q] { 2 } else { 1 })
+            .collect();
+        loop {
+            let mut signatures: HashMap<(usize, [usize; 10]), usize> =
+                HashMap::from([((0, [0; 10]), 0)]);
+            let refined: Vec<usize> = (0..states.len())
+                .map(|q| {
+                    if class[q] == 0 {
+                        return 0;
+                    }
+                    let mut sig = [0; 10];
+                    for (s, t) in sig.iter_mut().zip(&trans[q]) {
+                        *s = t.map_or(0, |t| class[t]);
+                    }
+                    let n = signatures.len();
+                    *signatures.entry((class[q], sig)).or_insert(n)
+                })
+                .collect();
+            let before = class.iter().collect::<std::collections::HashSet<_>>().len();
+            let after = refined.iter().collect::<std::collections::HashSet<_>>().len();
+            class = refined;
+            if after == before {
+                break;
+            }
+        }
+        // Number the classes breadth first from the start's (local ids from 1).
+        let mut local: HashMap<usize, u8> = HashMap::new();
+        let mut order: Vec<usize> = Vec::new(); // a representative state of each class
+        let mut rows = Vec::new();
+        if class[0] == 0 {
+            // Nothing is valid in this region.
+            return vec![([0; 10], false)];
+        }
+        local.insert(class[0], 1);
+        order.push(0);
+        let mut k = 0;
+        while k < order.len() {
+            let q = order[k];
+            k += 1;
+            let mut row = [0u8; 10];
+            for (r, t) in row.iter_mut().zip(&trans[q]) {
+                let Some(t) = *t else { continue };
+                if class[t] == 0 {
+                    continue;
+                }
+                let n = local.len() + 1;
+                *r = *local.entry(class[t]).or_insert_with(|| {
+                    order.push(t);
+                    u8::try_from(n)
+                        .ok()
+                        .filter(|&n| n != DEAD)
+                        .expect("a region's table has fewer than 255 states")
+                });
+            }
+            rows.push((row, accept[q]));
+        }
+        rows
+    }
 }
 
 /// Removes the insignificant whitespace from every regular expression of one region

@@ -76,5 +76,6 @@ pub use crate::formatter::{format, format_with, Formatter, Mode};
 
 mod validator;
 pub use crate::validator::{
-    is_valid, is_valid_reference, is_valid_with, is_viable, is_viable_reference, Validation,
+    is_valid, is_valid_reference, is_valid_with, is_viable, is_viable_reference,
+    validity_by_table_and_patterns, Validation,
 };

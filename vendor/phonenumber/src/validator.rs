@@ -265,6 +265,28 @@ fn pick_source(
 /// this length) instead of up to eleven. `number_type` stays the reference: a test checks
 /// that they agree.
 pub fn is_valid_type(meta: &Metadata, value: &str) -> bool {
+    // PATCH(phonescrub): the built-in database's regions answer from their tables.
+    if let Some(valid) = meta.table.and_then(|table| table.is_valid(value)) {
+        return valid;
+    }
+    is_valid_type_by_patterns(meta, value)
+}
+
+/// PATCH(phonescrub): for a test that compares them: whether `meta` has a validity table,
+/// and `national`'s validity in `meta` by [`is_valid_type`] (the table when there is one)
+/// and by [`is_valid_type_by_patterns`].
+pub fn validity_by_table_and_patterns(meta: &Metadata, national: &str) -> (bool, bool, bool) {
+    (
+        meta.table.is_some(),
+        is_valid_type(meta, national),
+        is_valid_type_by_patterns(meta, national),
+    )
+}
+
+/// PATCH(phonescrub): [`is_valid_type`] by the patterns (the general one, then the union
+/// of the types' that allow the length), as before the tables; a phonescrub test compares
+/// the two.
+pub fn is_valid_type_by_patterns(meta: &Metadata, value: &str) -> bool {
     meta.descriptors.general.is_match(value)
         && meta
             .validity

@@ -29,7 +29,7 @@ const DATABASE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/database.bin")
 
 /// The Google provided metadata database, used as default.
 pub static DEFAULT: Lazy<Database> =
-    Lazy::new(|| Database::from(postcard::from_bytes(DATABASE).unwrap()).unwrap());
+    Lazy::new(|| Database::build(postcard::from_bytes(DATABASE).unwrap(), true).unwrap());
 
 /// Representation of a database of metadata for phone number.
 #[derive(Clone, Debug)]
@@ -55,6 +55,19 @@ impl Database {
 
     /// Create a database from a loaded database.
     pub fn from(meta: Vec<loader::Metadata>) -> Result<Self, error::LoadMetadata> {
+        Database::build(meta, false)
+    }
+
+    /// PATCH(phonescrub): `from`, and with `tables` (the built-in database only: the
+    /// tables were built from the same metadata, in the same order) each region's
+    /// validity table attached.
+    fn build(meta: Vec<loader::Metadata>, tables: bool) -> Result<Self, error::LoadMetadata> {
+        if tables {
+            assert!(
+                meta.len() == super::validity::Table::regions(),
+                "the validity tables were built for this database"
+            );
+        }
         fn tranpose<T, E>(value: Option<Result<T, E>>) -> Result<Option<T>, E> {
             match value {
                 None => Ok(None),
@@ -135,7 +148,11 @@ impl Database {
             })
         };
 
-        let metadata = |mut meta: loader::Metadata| -> Result<super::Metadata, error::LoadMetadata> {
+        let metadata = |index: usize, mut meta: loader::Metadata| -> Result<super::Metadata, error::LoadMetadata> {
+            let table = match (tables, meta.id.as_deref()) {
+                (true, Some(id)) => Some(super::validity::Table::of_region(index, id)),
+                _ => None,
+            };
             // PATCH(phonescrub): as libphonenumber's BuildMetadataFromXml
             // (setPossibleLengthsGeneralDesc), the general descriptor's possible lengths are
             // the union of the number types' lengths; the XML leaves them out, and without
@@ -232,6 +249,7 @@ impl Database {
                 leading_digits: tranpose(meta.leading_digits.map(regex))?,
                 mobile_number_portable: meta.mobile_number_portable,
                 validity: Default::default(),
+                table,
             })
         };
 
@@ -239,8 +257,8 @@ impl Database {
         let mut by_code = FnvHashMap::default();
         let mut regions = FnvHashMap::default();
 
-        for meta in meta {
-            let meta = Arc::new(metadata(meta)?);
+        for (index, meta) in meta.into_iter().enumerate() {
+            let meta = Arc::new(metadata(index, meta)?);
 
             by_id.insert(meta.id.clone(), meta.clone());
 

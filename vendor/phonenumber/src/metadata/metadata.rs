@@ -42,6 +42,9 @@ pub struct Metadata {
     // PATCH(phonescrub): validity as one regex per national-number length (see
     // `validator::is_valid_type`), built on first use.
     pub(crate) validity: ValidityIndex,
+    // PATCH(phonescrub): the region's validity table, in the built-in database only
+    // (see `metadata::validity`).
+    pub(crate) table: Option<super::validity::Table>,
 }
 
 /// PATCH(phonescrub): for each national-number length, one pattern that is the union of

@@ -23,6 +23,7 @@ mod metadata;
 pub use self::metadata::{Descriptors, Metadata};
 
 mod database;
+pub(crate) mod validity;
 pub use self::database::{Database, DEFAULT as DATABASE};
 
 /// XML loading helpers.

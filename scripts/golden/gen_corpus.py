@@ -80,6 +80,7 @@ THINNED_SHAPES = [
     "ext_x",
     "ext_word",
     "fullwidth",
+    "intl_glued",
 ]
 ROTATING_REGIONS = ["US", "GB", "DE"]
 
@@ -92,6 +93,7 @@ SHAPES = [
     "intl_dots",
     "intl_dashes",
     "intl_parens",
+    "intl_glued",
     "national",
     "national_digits",
     "plus_cc_zero",
@@ -225,6 +227,9 @@ def render(num, rng: random.Random, with_corruptions: bool):
     else:
         parens = "+%s (%s)" % (cc, rest[0])
     yield "intl_parens", parens
+    # The code run into the first group, then dashes: "+4420-7946-0000".
+    if len(rest) >= 2:
+        yield "intl_glued", "+%s%s-%s" % (cc, rest[0], "-".join(rest[1:]))
     yield "national", national
     yield "national_digits", digits(national)
     yield "plus_cc_zero", "+%s (0)%s" % (cc, " ".join(rest))

@@ -20,6 +20,7 @@ use nom::{
     combinator::*,
     error::{make_error, ErrorKind},
     multi::*,
+    sequence::pair,
     AsChar, IResult,
 };
 
@@ -29,10 +30,14 @@ pub fn phone_number(i: &str) -> IResult<&str, Number<'_>> {
         return Err(nom::Err::Error(make_error(i, ErrorKind::Tag)));
     }
 
+    // PATCH(phonescrub): a global number keeps its '+' in the national number, and its
+    // country code is found as in any other number (libphonenumber's
+    // buildNationalNumberForParsing). The crate took the code as everything up to the
+    // first of "-.()", so "+4420-7946-0000" had code 4420 and was refused, and
+    // "+1201-555-0123" too; libphonenumber reads +442079460000 and +12015550123.
     parse! { i =>
         opt(tag_no_case("Tel:"));
-        let prefix = opt(prefix);
-        let national = take_while1(number);
+        let national = recognize(pair(opt(char('+')), take_while1(number)));
         check;
         let params = opt(parameters);
     };
@@ -42,13 +47,12 @@ pub fn phone_number(i: &str) -> IResult<&str, Number<'_>> {
         Number {
             national: (*national).into(),
 
-            prefix: prefix
-                .or_else(|| {
-                    params
-                        .as_ref()
-                        .and_then(|m| m.get("phone-context"))
-                        .map(|&s| s.strip_prefix('+').unwrap_or(s))
-                })
+            // The phone context applies to a local number only (RFC 3966 3).
+            prefix: params
+                .as_ref()
+                .filter(|_| !national.starts_with('+'))
+                .and_then(|m| m.get("phone-context"))
+                .map(|&s| s.strip_prefix('+').unwrap_or(s))
                 .map(|cs| cs.into()),
 
             extension: params
@@ -59,13 +63,6 @@ pub fn phone_number(i: &str) -> IResult<&str, Number<'_>> {
             ..Default::default()
         },
     ))
-}
-
-fn prefix(i: &str) -> IResult<&str, &str> {
-    parse! { i =>
-        char('+');
-        take_till1(separator)
-    }
 }
 
 fn parameters(i: &str) -> IResult<&str, FnvHashMap<&str, &str>> {
@@ -160,8 +157,7 @@ mod test {
                 .unwrap()
                 .1,
             Number {
-                national: "-3-331-6005".into(),
-                prefix: Some("64".into()),
+                national: "+64-3-331-6005".into(),
                 extension: Some("1235".into()),
 
                 ..Default::default()

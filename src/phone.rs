@@ -522,6 +522,109 @@ mod tests {
     }
 
     #[test]
+    fn fast_parse_agrees_with_the_reference() {
+        // The vendored crate's one-pass split of plain strings (`+`, ASCII digits and
+        // " -.()") against its nom grammars and regexes (`parse_with_reference`), the whole
+        // parse compared (number or error), under several default regions and none:
+        // every region's example numbers written the ways lists write them, then random
+        // strings over the plain alphabet and chars that must take the grammar.
+        let defaults: Vec<Option<Id>> = [None]
+            .into_iter()
+            .chain(
+                [
+                    "US", "GB", "DE", "NZ", "IT", "AR", "BR", "RU", "IN", "MX", "AU", "CN",
+                ]
+                .map(|r| Some(region_id(r).unwrap())),
+            )
+            .collect();
+        let same = |text: &str, region: Option<Id>| -> bool {
+            let fast = phonenumber::parse_with(&DATABASE, region, text);
+            let reference = phonenumber::parse_with_reference(&DATABASE, region, text);
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{reference:?}"),
+                "{text:?} in {region:?}"
+            );
+            fast.is_ok_and(|n| n.is_valid())
+        };
+        let (mut cases, mut valid) = (0usize, 0usize);
+        for meta in DATABASE.iter() {
+            let code = meta.country_code();
+            let own = region_id(meta.id());
+            for example in number_descriptors(meta).filter_map(|desc| desc.example()) {
+                let (head, tail) = example.split_at(example.len().min(3));
+                let prefix = meta.national_prefix().unwrap_or("");
+                let texts = [
+                    format!("+{code}{example}"),
+                    format!("+{code} {head} {tail}"),
+                    format!("+{code}.{head}.{tail}"),
+                    format!("+{code}-{example}"),
+                    format!("(+{code}) {head}-{tail}"),
+                    format!("+{code}({head}){tail}"),
+                    format!("+{code}-{head}-{tail}-"),
+                    format!("00 {code} {example}"),
+                    format!("011 {code} {head} {tail}"),
+                    format!("{code}{example}"),
+                    format!("{prefix}{example}"),
+                    format!("{prefix}{head} {tail}"),
+                    format!("({prefix}{head}) {tail}"),
+                    format!("{prefix}{head}.{tail}"),
+                    format!("+{code}.{prefix}{example}"),
+                    format!("+{code} {prefix}{head}-{tail}"),
+                ];
+                for text in &texts {
+                    for &region in defaults.iter().chain([&own]) {
+                        cases += 1;
+                        valid += usize::from(same(text, region));
+                    }
+                }
+            }
+        }
+        assert!(
+            cases > 150_000 && valid > 50_000,
+            "{cases} cases, {valid} valid"
+        );
+        // Around the 32 digits the fast path gathers on the stack.
+        for digits in 28..36 {
+            let number: String = (0..digits)
+                .map(|i| char::from(b'0' + (i * 7 % 10) as u8))
+                .collect();
+            for text in [
+                format!("+4{number}"),
+                format!("+44 {number}"),
+                format!("0{number} 1"),
+            ] {
+                for &region in &defaults {
+                    same(&text, region);
+                }
+            }
+        }
+        const ALPHABET: &[char] = &[
+            '+', ' ', '-', '.', '(', ')', '+', ' ', '-', '/', 'x', '#', ';', '\u{ff0b}', 'a',
+        ];
+        let mut next = crate::xorshift(0xbb67_ae85_84ca_a73b);
+        let mut plain = 0;
+        for _ in 0..100_000 {
+            let len = (next() % 18) as usize;
+            // Mostly the plain alphabet, so that the fast path is taken.
+            let wide = if next() % 4 == 0 { ALPHABET.len() } else { 9 };
+            let mut text: String = (0..len)
+                .map(|_| match next() % 3 {
+                    0 => ALPHABET[(next() % wide as u64) as usize],
+                    _ => char::from(b'0' + (next() % 10) as u8),
+                })
+                .collect();
+            if next() % 2 == 0 {
+                text.insert(0, '+');
+            }
+            let region = defaults[(next() % defaults.len() as u64) as usize];
+            same(&text, region);
+            plain += usize::from(text.bytes().all(|b| b"0123456789+-. ()".contains(&b)));
+        }
+        assert!(plain > 50_000, "{plain}");
+    }
+
+    #[test]
     fn fast_viability_agrees_with_the_reference() {
         // The vendored crate's hand-written viability scanner against its nom grammar, on
         // 300,000 deterministic random strings over the chars that matter.

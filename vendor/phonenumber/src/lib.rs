@@ -50,7 +50,7 @@ mod phone_number;
 pub use crate::phone_number::{PhoneNumber, Type};
 
 mod parser;
-pub use crate::parser::{parse, parse_with};
+pub use crate::parser::{parse, parse_with, parse_with_reference};
 
 /// PATCH(phonescrub): the split of a string into national number and extension, fast path
 /// and reference (`None` when no number can be read), for tests that compare the two.

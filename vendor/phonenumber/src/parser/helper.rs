@@ -175,8 +175,12 @@ pub fn country_code<'a>(
                     let code = number.national[..len].parse().unwrap();
 
                     if database.metadata_for_code(code).is_some() {
+                        // PATCH(phonescrub): the code's digits borrowed when the number is.
+                        number.prefix = Some(match number.national {
+                            Cow::Borrowed(national) => Cow::Borrowed(&national[..len]),
+                            Cow::Owned(_) => code.to_string().into(),
+                        });
                         number.national = trim(number.national, len);
-                        number.prefix = Some(code.to_string().into());
 
                         return Ok(number);
                     }
@@ -311,14 +315,10 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
     let viable = meta.descriptors.general.is_match(&number.national);
     let groups = parsing.captures_len();
 
+    // PATCH(phonescrub): the groups' places, copied out only when one becomes the carrier.
     let (first, last) = parsing
         .captures_at_start(&number.national)
-        .map(|c| {
-            (
-                c.get(1).map(|m| m.as_str().to_owned()),
-                c.get(c.len() - 1).map(|m| m.as_str().to_owned()),
-            )
-        })
+        .map(|c| (c.get(1).map(|m| m.range()), c.get(c.len() - 1).map(|m| m.range())))
         .unwrap();
 
     if transform.is_none() || last.is_none() {
@@ -329,7 +329,9 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
             return number;
         }
 
-        number.carrier = last.filter(|_| groups > 0).map(Into::into);
+        number.carrier = last
+            .filter(|_| groups > 0)
+            .map(|range| number.national[range].to_owned().into());
 
         number.national = trim(number.national, end);
     } else if let Some(transform) = transform {
@@ -339,7 +341,7 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
             return number;
         }
 
-        number.carrier = Some(first.unwrap().into());
+        number.carrier = Some(number.national[first.unwrap()].to_owned().into());
         number.national = transformed.into();
     }
 

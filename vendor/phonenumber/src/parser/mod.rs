@@ -22,6 +22,7 @@ use crate::metadata::{Database, DATABASE};
 use crate::phone_number::{PhoneNumber, Type};
 use crate::validator::{self, Validation};
 use nom::{branch::alt, IResult};
+use std::borrow::Cow;
 
 #[macro_use]
 pub mod helper;
@@ -43,17 +44,117 @@ pub fn parse_with<S: AsRef<str>>(
     country: Option<country::Id>,
     string: S,
 ) -> Result<PhoneNumber, error::Parse> {
+    // PATCH(phonescrub): a plain string (see `plain`) is split and its digits gathered in
+    // one pass; any other is lexed as before.
+    let mut buffer = [0u8; PLAIN_BUFFER];
+    let number = match plain(string.as_ref(), &mut buffer) {
+        Some(number) => number,
+        None => lex(string.as_ref(), false)?,
+    };
+    finish(database, country, number)
+}
+
+/// PATCH(phonescrub): `parse_with` without the fast lexing of PATCHES.md 8, 12 and 20:
+/// the crate's nom grammars and regexes, the reference those are tested against.
+pub fn parse_with_reference(
+    database: &Database,
+    country: Option<country::Id>,
+    string: &str,
+) -> Result<PhoneNumber, error::Parse> {
+    finish(database, country, lex(string, true)?)
+}
+
+/// The number as RFC 3966 or as natural language, if viable.
+fn lex(string: &str, reference: bool) -> Result<helper::Number<'_>, error::Parse> {
     fn phone_number(i: &str) -> IResult<&str, helper::Number<'_>> {
         parse! { i => alt((rfc3966::phone_number, natural::phone_number)) }
     }
-
-    // Try to parse the number as RFC3966 or natural language.
-    let (_, mut number) = phone_number(string.as_ref()).or(Err(error::Parse::NoNumber))?;
-
-    if !is_viable(&number.national) {
-        return Err(error::Parse::NoNumber);
+    fn phone_number_reference(i: &str) -> IResult<&str, helper::Number<'_>> {
+        parse! { i => alt((rfc3966::phone_number, natural::phone_number_reference)) }
     }
 
+    // Try to parse the number as RFC3966 or natural language.
+    let (_, number) = if reference {
+        phone_number_reference(string)
+    } else {
+        phone_number(string)
+    }
+    .or(Err(error::Parse::NoNumber))?;
+
+    let viable = if reference {
+        validator::is_viable_reference(&number.national)
+    } else {
+        is_viable(&number.national)
+    };
+    if !viable {
+        return Err(error::Parse::NoNumber);
+    }
+    Ok(number)
+}
+
+/// PATCH(phonescrub): what `lex` gives a string that starts with `+` or an ASCII digit and
+/// goes on in ASCII digits and ` -.()/` only, found in one pass, with the national
+/// number's digits already gathered after its `+` (the next step, `helper::normalize`,
+/// drops those separators and keeps digits, so its result is the same). `None` for any
+/// other string, and for one of fewer than 3 digits (where viability needs the grammar):
+/// those are lexed. What `lex` does with such a string: RFC 3966 (tried first, refused by
+/// a space or `/`) and the natural split (from the first `+` or digit to the last digit)
+/// both give the string's digits after any `+`, no country code, no extension; a string
+/// of 3 digits or more is viable (its other chars are a leading `+` and punctuation).
+/// The digits are gathered in `buffer` (on the caller's stack) when they fit.
+fn plain<'a>(string: &'a str, buffer: &'a mut [u8; PLAIN_BUFFER]) -> Option<helper::Number<'a>> {
+    let bytes = string.as_bytes();
+    let body = bytes.strip_prefix(b"+").unwrap_or(bytes);
+    if body.len() == bytes.len() && !bytes.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let (mut digits, mut separators) = (0usize, false);
+    for &b in body {
+        if b.is_ascii_digit() {
+            digits += 1;
+        } else if matches!(b, b' ' | b'-' | b'.' | b'(' | b')' | b'/') {
+            separators = true;
+        } else {
+            return None;
+        }
+    }
+    if digits < 3 {
+        return None;
+    }
+    let plus = body.len() < bytes.len();
+    let national = if !separators {
+        Cow::Borrowed(string)
+    } else if digits < PLAIN_BUFFER {
+        let mut len = 0;
+        for &b in bytes.iter().filter(|b| b.is_ascii_digit() || (plus && **b == b'+')) {
+            buffer[len] = b;
+            len += 1;
+        }
+        // ASCII digits after at most one '+'.
+        Cow::Borrowed(std::str::from_utf8(&buffer[..len]).ok()?)
+    } else {
+        let mut text = String::with_capacity(bytes.len());
+        if plus {
+            text.push('+');
+        }
+        text.extend(body.iter().filter(|b| b.is_ascii_digit()).map(|&b| char::from(b)));
+        Cow::Owned(text)
+    };
+    Some(helper::Number {
+        national,
+        ..Default::default()
+    })
+}
+
+/// Room for the digits of a plain number on the stack (longer ones are refused later).
+const PLAIN_BUFFER: usize = 32;
+
+/// Country code, national prefix, lengths: the parse after lexing.
+fn finish(
+    database: &Database,
+    country: Option<country::Id>,
+    mut number: helper::Number<'_>,
+) -> Result<PhoneNumber, error::Parse> {
     // Normalize the number and extract country code.
     number = helper::country_code(database, country, number)?;
 
@@ -75,14 +176,15 @@ pub fn parse_with<S: AsRef<str>>(
     let meta = if let (Some(country), false) = (&country, own_code) {
         database.by_id(country.as_ref())
     } else if own_code {
-        let code: u16 = number.prefix.clone().map(|p| p.parse()).unwrap_or(Ok(0))?;
+        // PATCH(phonescrub): parsed where it is, not from a copy.
+        let code: u16 = number.prefix.as_deref().map(str::parse).unwrap_or(Ok(0))?;
         match country.as_ref().and_then(|c| database.by_id(c.as_ref())) {
             Some(default) if default.country_code == code => Some(default),
             _ => main_for_code(code),
         }
     } else {
         let code = country::Code {
-            value: number.prefix.clone().map(|p| p.parse()).unwrap_or(Ok(0))?,
+            value: number.prefix.as_deref().map(str::parse).unwrap_or(Ok(0))?,
             source: number.country,
         };
 

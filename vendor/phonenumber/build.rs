@@ -96,7 +96,7 @@ mod validity {
     /// 0 is the dead state) and whether the state is "valid" at the end of the number.
     fn region(meta: &loader::Metadata) -> Vec<([u8; 10], bool)> {
         let general = meta.general.as_ref().expect("a general descriptor");
-        // The number types in `Descriptors::number_types` order; absent ones never match.
+        // The number types in `validator::number_type` order; absent ones never match.
         let types: Vec<&loader::Descriptor> = [
             &meta.premium_rate,
             &meta.toll_free,

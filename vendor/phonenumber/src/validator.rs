@@ -260,10 +260,9 @@ fn pick_source(
     None
 }
 
-/// PATCH(phonescrub): `number_type(meta, value) != Type::Unknown`, the validity test, with
-/// two regex matches (the general pattern, then the union of the type patterns that allow
-/// this length) instead of up to eleven. `number_type` stays the reference: a test checks
-/// that they agree.
+/// PATCH(phonescrub): `number_type(meta, value) != Type::Unknown`, the validity test: a
+/// walk through the region's table (built-in database, digits only), else the patterns.
+/// `number_type` stays the reference: tests check that they agree.
 pub fn is_valid_type(meta: &Metadata, value: &str) -> bool {
     // PATCH(phonescrub): the built-in database's regions answer from their tables.
     if let Some(valid) = meta.table.and_then(|table| table.is_valid(value)) {
@@ -275,6 +274,7 @@ pub fn is_valid_type(meta: &Metadata, value: &str) -> bool {
 /// PATCH(phonescrub): for a test that compares them: whether `meta` has a validity table,
 /// and `national`'s validity in `meta` by [`is_valid_type`] (the table when there is one)
 /// and by [`is_valid_type_by_patterns`].
+#[doc(hidden)]
 pub fn validity_by_table_and_patterns(meta: &Metadata, national: &str) -> (bool, bool, bool) {
     (
         meta.table.is_some(),
@@ -283,15 +283,11 @@ pub fn validity_by_table_and_patterns(meta: &Metadata, national: &str) -> (bool,
     )
 }
 
-/// PATCH(phonescrub): [`is_valid_type`] by the patterns (the general one, then the union
-/// of the types' that allow the length), as before the tables; a phonescrub test compares
-/// the two.
+/// PATCH(phonescrub): [`is_valid_type`] by the patterns, as the crate had it
+/// (`number_type`): the answer for other databases and for strings that are not all
+/// digits, and the reference the tables are tested against.
 pub fn is_valid_type_by_patterns(meta: &Metadata, value: &str) -> bool {
-    meta.descriptors.general.is_match(value)
-        && meta
-            .validity
-            .for_length(&meta.descriptors, value.len())
-            .is_some_and(|re| re.is_match(value))
+    number_type(meta, value) != Type::Unknown
 }
 
 pub fn number_type(meta: &Metadata, value: &str) -> Type {

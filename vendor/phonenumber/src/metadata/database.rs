@@ -248,7 +248,6 @@ impl Database {
                 main_country_for_code: meta.main_country_for_code,
                 leading_digits: tranpose(meta.leading_digits.map(regex))?,
                 mobile_number_portable: meta.mobile_number_portable,
-                validity: Default::default(),
                 table,
             })
         };

@@ -17,7 +17,6 @@ use crate::{
     phone_number::Type,
 };
 use crate::regex_cache::CachedRegex;
-use std::sync::OnceLock;
 
 /// Phone number metadata.
 #[derive(Clone, Debug)]
@@ -39,63 +38,9 @@ pub struct Metadata {
     pub(crate) leading_digits: Option<CachedRegex>,
     pub(crate) mobile_number_portable: bool,
 
-    // PATCH(phonescrub): validity as one regex per national-number length (see
-    // `validator::is_valid_type`), built on first use.
-    pub(crate) validity: ValidityIndex,
     // PATCH(phonescrub): the region's validity table, in the built-in database only
     // (see `metadata::validity`).
     pub(crate) table: Option<super::validity::Table>,
-}
-
-/// PATCH(phonescrub): for each national-number length, one pattern that is the union of
-/// the patterns of every number type whose possible lengths allow that length (or which
-/// has none): `number_type(meta, n) != Unknown` is then `general(n) && union[len(n)](n)`,
-/// one regex match instead of up to ten. `None` when no type allows the length.
-#[derive(Clone, Debug)]
-pub(crate) struct ValidityIndex(Vec<OnceLock<Option<regex::Regex>>>);
-
-impl Default for ValidityIndex {
-    fn default() -> Self {
-        ValidityIndex(
-            (0..=crate::consts::MAX_LENGTH_FOR_NSN)
-                .map(|_| OnceLock::new())
-                .collect(),
-        )
-    }
-}
-
-impl ValidityIndex {
-    /// The union pattern for numbers of `len` digits.
-    pub(crate) fn for_length(
-        &self,
-        descriptors: &Descriptors,
-        len: usize,
-    ) -> Option<&regex::Regex> {
-        let slot = self.0.get(len)?;
-        slot.get_or_init(|| {
-            let sources: Vec<_> = descriptors
-                .number_types()
-                .filter(|d| {
-                    d.possible_length.is_empty() || d.possible_length.contains(&(len as u16))
-                })
-                .map(|d| d.national_number.pattern())
-                .collect();
-            if sources.is_empty() {
-                return None;
-            }
-            // Each source is already anchored `^(?:…)$`, so the alternation is exact.
-            let union = sources
-                .iter()
-                .map(|s| format!("(?:{s})"))
-                .collect::<Vec<_>>()
-                .join("|");
-            Some(
-                crate::regex_cache::build_ascii(&union, true)
-                    .expect("a union of valid patterns is a valid pattern"),
-            )
-        })
-        .as_ref()
-    }
 }
 
 /// Descriptors for various types of phone number.
@@ -329,25 +274,6 @@ impl Descriptors {
 
             Type::NoInternational => self.no_international.as_ref(),
         }
-    }
-
-    /// PATCH(phonescrub): the descriptors `number_type` tries (every type but the
-    /// general one and those that never make a number valid).
-    pub(crate) fn number_types(&self) -> impl Iterator<Item = &Descriptor> {
-        [
-            &self.premium_rate,
-            &self.toll_free,
-            &self.shared_cost,
-            &self.voip,
-            &self.personal_number,
-            &self.pager,
-            &self.uan,
-            &self.voicemail,
-            &self.fixed_line,
-            &self.mobile,
-        ]
-        .into_iter()
-        .flatten()
     }
 
     pub fn general(&self) -> &Descriptor {

@@ -35,22 +35,16 @@ impl Table {
     /// (the regex path answers those).
     #[inline]
     pub(crate) fn is_valid(self, national: &str) -> Option<bool> {
+        if !national.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let base = self.0 as usize;
         let mut state = 1usize; // local ids from 1
         for &b in national.as_bytes() {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 {
-                return None;
-            }
-            let next = NEXT[(base + state - 1) * 10 + digit as usize];
+            let next = NEXT[(base + state - 1) * 10 + usize::from(b - b'0')];
             if next == DEAD {
-                // Either no valid number starts this way, or it is too long: unless a
-                // later byte is not a digit, the answer is no.
-                return if national.bytes().all(|b| b.is_ascii_digit()) {
-                    Some(false)
-                } else {
-                    None
-                };
+                // No valid number starts this way, or it is too long.
+                return Some(false);
             }
             state = next as usize;
         }

@@ -369,7 +369,10 @@ function isBytes(value) {
 
 /**
  * Fetches and compiles a wasm module, as it downloads when it is served as
- * application/wasm (www/worker.js's `compileResponse` does the same in the worker).
+ * application/wasm. www/worker.js's `compileResponse` does the same in the worker; the
+ * few lines are kept in both rather than in a shared module, because worker.js imports
+ * nothing but the engine's glue: a bundler user copies it with `pkg/` and `pkg-full/`
+ * as static files and nothing else (README, "Embedding").
  * @param {string} url
  * @returns {Promise<WebAssembly.Module>}
  */

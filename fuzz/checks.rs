@@ -12,7 +12,8 @@
 //! * `pipeline`: byte 0 picks a policy from [`POLICIES`] (values >= [`RAW_POLICY_FROM`]:
 //!   the policy JSON is the data up to the first NUL, the list is what follows); byte 1 is
 //!   how many bytes from the end of the list also form an opt-out list; the rest is the list.
-//! * `profile`: byte 0 picks the default region, sample size and file size; the rest is
+//! * `profile`: byte 0 picks the default region, sample size and file size (and, for
+//!   the record reader's check, the delimiter and whether there is a header); the rest is
 //!   the file.
 
 #![allow(dead_code)]
@@ -282,11 +283,17 @@ fn read_back(bytes: &[u8], bom: bool, which: &str, run: &str) -> (Vec<Vec<u8>>, 
 }
 
 /// The `profile` target: profile() over the bytes, with a region, sample size and file
-/// size taken from byte 0.
+/// size taken from byte 0; and phonescrub's CSV reader against the csv crate's on the same
+/// bytes (see [`same_records`]).
 pub fn profile(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
+    same_records(
+        rest,
+        [b',', b';', b'\t', b'|'][selector as usize % 4],
+        selector & 64 != 0,
+    );
     let region = [None, Some("GB"), Some("US"), Some("XX")][selector as usize % 4];
     let rows = [phonescrub::DEFAULT_SAMPLE_ROWS, 1, 3, 0][(selector as usize / 4) % 4];
     let total =
@@ -303,5 +310,44 @@ pub fn profile(data: &[u8]) {
     }
     if p.complete {
         assert_eq!(p.estimated_rows, Some(p.rows_sampled));
+    }
+}
+
+/// phonescrub's record reader (`src/records.rs`: a fast path for lines without quotes,
+/// csv_core for the rest) reads exactly the records, fields and header `csv::Reader` reads.
+fn same_records(bytes: &[u8], delimiter: u8, has_headers: bool) {
+    let mut ours = phonescrub::Records::new(Box::new(bytes), delimiter, has_headers);
+    let mut theirs = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(has_headers)
+        .flexible(true)
+        .from_reader(bytes);
+    let header: Vec<&[u8]> = theirs
+        .byte_headers()
+        .expect("a slice reads")
+        .iter()
+        .collect();
+    assert!(
+        ours.byte_headers()
+            .expect("a slice reads")
+            .iter()
+            .eq(header),
+        "the header differs from csv::Reader's"
+    );
+    let (mut a, mut b) = (phonescrub::Record::new(), csv::ByteRecord::new());
+    loop {
+        let (more_a, more_b) = (
+            ours.read_byte_record(&mut a).expect("a slice reads"),
+            theirs.read_byte_record(&mut b).expect("a slice reads"),
+        );
+        assert_eq!(more_a, more_b, "one reader ended before the other");
+        if !more_a {
+            break;
+        }
+        assert!(
+            a.iter().eq(b.iter()),
+            "record {} differs from csv::Reader's",
+            a.index()
+        );
     }
 }

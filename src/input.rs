@@ -9,6 +9,7 @@ use std::rc::Rc;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::records::{Record, Records};
 
 /// How much of the start of a file is looked at to decide encoding and delimiter.
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -75,7 +76,7 @@ pub struct Source<'a> {
     /// Encoding, delimiter and BOM.
     pub sniffed: Sniffed,
     /// Records, as UTF-8 bytes (windows-1252 and UTF-16 are transcoded on the fly).
-    pub reader: csv::Reader<Box<dyn Read + 'a>>,
+    pub reader: Records<'a>,
     tap: Rc<RefCell<TapState>>,
     lines: Rc<RefCell<LineIndex>>,
     sheet: Option<SheetRows>,
@@ -93,15 +94,15 @@ impl Source<'_> {
     /// The 1-based source line a record starts on. LF, CRLF and lone CR all end a line
     /// (the csv crate's own count misses CRLF and CR endings). Call it for every record,
     /// in order: it forgets the line ends it has passed.
-    pub fn line_of(&self, record: &csv::ByteRecord) -> u64 {
+    pub fn line_of(&self, record: &Record) -> u64 {
         if let Some(sheet) = &self.sheet {
             // A spreadsheet row: its sheet row number.
-            let index = record.position().map_or(0, |p| p.record()) as usize;
+            let index = record.index() as usize;
             return sheet.rows.get(index).map_or(0, |&row| u64::from(row));
         }
         // The csv reader may report a record as starting on the line end before it (the LF
         // of a CRLF) or on blank lines it skipped: step over line ends at the start.
-        let mut start = record.position().map_or(0, |p| p.byte());
+        let mut start = record.byte();
         let mut index = self.lines.borrow_mut();
         while let Some(&(end, len)) = index.ends.front() {
             if end > start {
@@ -220,10 +221,7 @@ pub fn open_sheet<'a, R: Read + 'a>(
             inner: Cursor::new(data.csv),
             read: Rc::clone(&csv_read),
         });
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(has_headers)
-            .flexible(true)
-            .from_reader(counted);
+        let reader = Records::new(counted, b',', has_headers);
         return Ok(Source {
             sniffed: Sniffed {
                 encoding: "UTF-8",
@@ -268,12 +266,7 @@ pub fn open_sheet<'a, R: Read + 'a>(
         after_cr: false,
         line_bytes: 0,
     });
-    let reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(has_headers)
-        .flexible(true)
-        .buffer_capacity(64 * 1024)
-        .from_reader(stream);
+    let reader = Records::new(stream, delimiter, has_headers);
     Ok(Source {
         sniffed: Sniffed {
             encoding: encoding.map_or("UTF-8", Legacy::name),
@@ -317,12 +310,7 @@ pub(crate) fn open_part<'a, R: Read + 'a>(part: R, sniffed: &Sniffed, last: bool
         after_cr: false,
         line_bytes: 0,
     });
-    let reader = csv::ReaderBuilder::new()
-        .delimiter(sniffed.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(64 * 1024)
-        .from_reader(stream);
+    let reader = Records::new(stream, sniffed.delimiter, false);
     Source {
         sniffed: sniffed.clone(),
         reader,
@@ -463,8 +451,8 @@ impl std::fmt::Display for LineTooLong {
 impl std::error::Error for LineTooLong {}
 
 /// Checks one record against the limits; `line` names it in the error.
-pub fn check_record(record: &csv::ByteRecord, line: u64) -> Result<()> {
-    if record.as_slice().len() > MAX_FIELD_BYTES {
+pub fn check_record(record: &Record, line: u64) -> Result<()> {
+    if record.stored_len() > MAX_FIELD_BYTES {
         if let Some(field) = record.iter().find(|f| f.len() > MAX_FIELD_BYTES) {
             return Err(Error::input_at(
                 line,
@@ -480,7 +468,7 @@ pub fn check_record(record: &csv::ByteRecord, line: u64) -> Result<()> {
 }
 
 /// Checks the header row: not too many columns, no oversized names.
-pub fn check_header(record: &csv::ByteRecord) -> Result<()> {
+pub fn check_header(record: &Record) -> Result<()> {
     if record.len() > MAX_COLUMNS {
         return Err(Error::input_at(
             1,
@@ -683,16 +671,16 @@ mod tests {
 
     fn records(bytes: &[u8]) -> (Sniffed, Vec<Vec<String>>) {
         let mut src = open(bytes, None, false).unwrap();
-        let rows = src
-            .reader
-            .byte_records()
-            .map(|r| {
-                r.unwrap()
+        let mut record = Record::new();
+        let mut rows = Vec::new();
+        while src.reader.read_byte_record(&mut record).unwrap() {
+            rows.push(
+                record
                     .iter()
                     .map(|f| String::from_utf8(f.to_vec()).unwrap())
-                    .collect()
-            })
-            .collect();
+                    .collect(),
+            );
+        }
         (src.sniffed, rows)
     }
 
@@ -767,7 +755,7 @@ mod tests {
             ("a,b\r\n\r\n1,2\r\n", vec![3]),
         ] {
             let mut src = open(input.as_bytes(), None, true).unwrap();
-            let mut record = csv::ByteRecord::new();
+            let mut record = Record::new();
             let mut lines = Vec::new();
             while src.reader.read_byte_record(&mut record).unwrap() {
                 lines.push(src.line_of(&record));
@@ -793,7 +781,7 @@ mod tests {
     fn line_ends_split_across_reads_and_overlong_lines() {
         let input = "a,b\r\n1,\"x\r\ny\"\r\n3,4\r\r5,6\n\n7,8\r\n";
         let mut src = open(Trickle(input.as_bytes(), 0), None, true).unwrap();
-        let mut record = csv::ByteRecord::new();
+        let mut record = Record::new();
         let mut lines = Vec::new();
         while src.reader.read_byte_record(&mut record).unwrap() {
             lines.push(src.line_of(&record));
@@ -804,7 +792,7 @@ mod tests {
         long.resize(long.len() + MAX_LINE_BYTES as usize + 1, b'x');
         let err = open(&long[..], None, true)
             .and_then(|mut src| {
-                let mut record = csv::ByteRecord::new();
+                let mut record = Record::new();
                 while src.reader.read_byte_record(&mut record)? {}
                 Ok(())
             })
@@ -816,7 +804,8 @@ mod tests {
     fn tap_counts_and_hashes_everything() {
         let data = b"a,b\n1,2\n";
         let mut src = open(&data[..], None, false).unwrap();
-        while src.reader.byte_records().next().is_some() {}
+        let mut record = Record::new();
+        while src.reader.read_byte_record(&mut record).unwrap() {}
         assert_eq!(src.bytes_read(), data.len() as u64);
         let expected: String = Sha256::digest(data)
             .iter()

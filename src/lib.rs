@@ -37,6 +37,7 @@ pub mod phone;
 mod policy;
 mod profile;
 pub mod protect;
+mod records;
 mod report;
 pub mod rules;
 mod scrub;
@@ -54,6 +55,7 @@ pub use policy::{
     PhoneFormat, Policy, RetentionRule, DEFAULT_GRANTED,
 };
 pub use profile::{profile, profile_sheet, ColumnProfile, Profile, Role, DEFAULT_SAMPLE_ROWS};
+pub use records::{Record, Records};
 pub use report::Report;
 pub use rules::Reason;
 pub use scrub::{scrub_bytes, Phase, Progress, ScrubOutput, Scrubber};

@@ -458,14 +458,10 @@ mod tests {
         // vendor/phonenumber/build.rs) against the patterns they were built from, region
         // by region: every example number of every type, each of its prefixes, one-digit
         // changes, deletions and insertions, 1,000 deterministic random digit strings of 0
-        // to 19 digits, and strings with other characters (which the patterns answer).
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut random = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        // to 19 digits. (A string with other characters has no table answer: both sides
+        // would be the patterns, so none is counted here. A parsed national number is
+        // always digits.)
+        let mut random = crate::xorshift(0x9e37_79b9_7f4a_7c15);
         let (mut cases, mut valid, mut regions) = (0usize, 0usize, 0usize);
         // By calling code, so that every non-geographic entity ("001", one a code) is in.
         let metas = (1..1000u16).flat_map(|code| DATABASE.by_code(&code).unwrap_or_default());
@@ -487,7 +483,6 @@ mod tests {
                     }
                     if i < example.len() {
                         inputs.push(format!("{}{}", &example[..i], &example[i + 1..]));
-                        inputs.push(format!("{} {}", &example[..i], &example[i..]));
                     }
                 }
                 inputs.push(format!("{example}0000000000"));
@@ -500,8 +495,8 @@ mod tests {
                         .collect(),
                 );
             }
-            inputs.push("12a45".into());
             for national in &inputs {
+                assert!(national.bytes().all(|b| b.is_ascii_digit()), "{national:?}");
                 let (has_table, by_table, by_patterns) =
                     phonenumber::validity_by_table_and_patterns(meta, national);
                 assert!(has_table, "region {:?} has no validity table", meta.id());
@@ -516,7 +511,7 @@ mod tests {
             }
         }
         assert!(
-            regions == 254 && cases > 450_000 && valid > 80_000,
+            regions == 254 && cases > 480_000 && valid > 80_000,
             "{regions} regions, {cases} cases, {valid} valid"
         );
     }

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::input;
 use crate::phone::{self, Verdict};
 use crate::policy::DateOrder;
+use crate::records::Record;
 use crate::rules::dates;
 
 /// Rows read by default to guess the roles.
@@ -144,7 +145,7 @@ pub fn profile_sheet<R: Read>(
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
-    let mut record = csv::ByteRecord::new();
+    let mut record = Record::new();
     let mut rows = 0u64;
     let mut complete = true;
     while source.reader.read_byte_record(&mut record)? {

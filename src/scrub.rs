@@ -18,6 +18,7 @@ use crate::output::{decimal, CsvOut, RowBuf};
 use crate::phone;
 use crate::policy::{DateOrder, InvalidNumbers, Mode, OutputFormat, PhoneFormat, Policy};
 use crate::protect::{HashColumn, Hasher};
+use crate::records::Record;
 use crate::report::Report;
 use crate::rules::consent::{Consent, ValueTally};
 use crate::rules::dedupe::Dedupe;
@@ -322,12 +323,7 @@ impl Scrubber {
         Plan::new(&self.policy, headers)
     }
 
-    fn row_region(
-        &self,
-        record: &csv::ByteRecord,
-        plan: &Plan,
-        cache: &mut RegionCache,
-    ) -> Option<Id> {
+    fn row_region(&self, record: &Record, plan: &Plan, cache: &mut RegionCache) -> Option<Id> {
         plan.region
             .and_then(|i| record.get(i))
             .and_then(|cell| cache.lookup(cell))
@@ -534,7 +530,7 @@ impl Scrubber {
 /// What is done with each record [`read_rows`] reads.
 trait Rows {
     /// One checked record and the source line it starts on.
-    fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()>;
+    fn row(&mut self, record: &Record, line: u64) -> Result<()>;
     /// Called every [`PROGRESS_EVERY_ROWS`] rows and once at the end (`done`).
     fn batch(&mut self, _source: &Source<'_>, _rows: u64, _done: bool) -> Result<()> {
         Ok(())
@@ -545,7 +541,7 @@ trait Rows {
 /// into `rows`. For a part that is not the last, returns whether the part ended between
 /// records (its sentinel read as a record of its own); otherwise true.
 fn read_rows(source: &mut Source<'_>, last: bool, rows: &mut dyn Rows) -> Result<bool> {
-    let mut record = csv::ByteRecord::new();
+    let mut record = Record::new();
     let mut count = 0u64;
     let mut complete = last;
     while source.reader.read_byte_record(&mut record)? {
@@ -606,7 +602,7 @@ impl<'a> ScanEval<'a> {
         }
     }
 
-    fn row(&mut self, record: &csv::ByteRecord, part: &mut ScanPart) {
+    fn row(&mut self, record: &Record, part: &mut ScanPart) {
         if record.len() != self.plan.width()
             || self.consent.is_granted(&text(record, self.consent_col))
         {
@@ -629,7 +625,7 @@ struct ScanRows<'a, 'p> {
 }
 
 impl Rows for ScanRows<'_, '_> {
-    fn row(&mut self, record: &csv::ByteRecord, _line: u64) -> Result<()> {
+    fn row(&mut self, record: &Record, _line: u64) -> Result<()> {
         self.eval.row(record, self.part);
         Ok(())
     }
@@ -659,7 +655,7 @@ pub(crate) fn scan_part(
     let mut part = ScanPart::default();
     struct Part<'a, 'p>(ScanEval<'a>, &'p mut ScanPart);
     impl Rows for Part<'_, '_> {
-        fn row(&mut self, record: &csv::ByteRecord, _line: u64) -> Result<()> {
+        fn row(&mut self, record: &Record, _line: u64) -> Result<()> {
             self.1.rows += 1;
             self.0.row(record, self.1);
             Ok(())
@@ -723,7 +719,7 @@ pub(crate) fn scrub_rest_reader<R: Read>(
         removed: &'p mut dyn Write,
     }
     impl Rows for Rest<'_, '_> {
-        fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
+        fn row(&mut self, record: &Record, line: u64) -> Result<()> {
             self.eval.row(record, line, self.part)
         }
 
@@ -829,7 +825,7 @@ impl<'a> RowEval<'a> {
         })
     }
 
-    fn row(&mut self, record: &csv::ByteRecord, line: u64, part: &mut ScrubPart) -> Result<()> {
+    fn row(&mut self, record: &Record, line: u64, part: &mut ScrubPart) -> Result<()> {
         let s = self.scrubber;
         let plan = self.plan;
         let mut reasons = Reasons::default();
@@ -917,7 +913,7 @@ impl<'a> RowEval<'a> {
     /// Appends the row's kept fields to `out`, without the line end.
     fn render_row(
         &mut self,
-        record: &csv::ByteRecord,
+        record: &Record,
         formatted: Option<&str>,
         hash: Option<&(Option<String>, HashColumn)>,
         out: &mut Vec<u8>,
@@ -958,7 +954,7 @@ struct ScrubRows<'a, 'p> {
 }
 
 impl Rows for ScrubRows<'_, '_> {
-    fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
+    fn row(&mut self, record: &Record, line: u64) -> Result<()> {
         self.eval.row(record, line, self.part)
     }
 
@@ -991,7 +987,7 @@ pub(crate) fn scrub_part(
     };
     struct Part<'a, 'p>(RowEval<'a>, &'p mut ScrubPart);
     impl Rows for Part<'_, '_> {
-        fn row(&mut self, record: &csv::ByteRecord, line: u64) -> Result<()> {
+        fn row(&mut self, record: &Record, line: u64) -> Result<()> {
             self.0.row(record, line, self.1)
         }
     }
@@ -1268,7 +1264,7 @@ fn tail_field<W: Write + ?Sized>(out: &mut W, text: &[u8], quote: bool) -> Resul
 
 /// A cell as text. Invalid UTF-8 (possible only in a file sniffed as UTF-8) is replaced
 /// for reading; the outputs carry the original bytes unchanged.
-fn text(record: &csv::ByteRecord, i: usize) -> std::borrow::Cow<'_, str> {
+fn text(record: &Record, i: usize) -> std::borrow::Cow<'_, str> {
     let bytes = record.get(i).unwrap_or(b"");
     // Valid UTF-8 (nearly every cell) is checked by `from_utf8`, whose ASCII fast path
     // reads a word at a time; `from_utf8_lossy` walked every cell char by char.

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::input;
 use crate::protect;
+use crate::records::Record;
 use crate::rules::dedupe::{FastMap, FastSet};
 use crate::sheet::{self, PhoneCell};
 
@@ -76,7 +77,7 @@ impl Suppression {
         let mut cells = 0;
         let mut found = FastSet::default();
         let mut digests = HashSet::new();
-        let mut record = csv::ByteRecord::new();
+        let mut record = Record::new();
         // A workbook's number cells lost their `+` or leading 0: recovered as in the list.
         let from_sheet = source.from_sheet();
         while source.reader.read_byte_record(&mut record)? {

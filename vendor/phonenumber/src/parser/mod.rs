@@ -101,7 +101,8 @@ fn lex(string: &str, reference: bool) -> Result<helper::Number<'_>, error::Parse
 /// a space or `/`) and the natural split (from the first `+` or digit to the last digit)
 /// both give the string's digits after any `+`, no country code, no extension; a string
 /// of 3 digits or more is viable (its other chars are a leading `+` and punctuation).
-/// The digits are gathered in `buffer` (on the caller's stack) when they fit.
+/// The digits are gathered in `buffer` (on the caller's stack); a string with separators
+/// and too many digits for it is left to `lex`.
 fn plain<'a>(string: &'a str, buffer: &'a mut [u8; PLAIN_BUFFER]) -> Option<helper::Number<'a>> {
     let bytes = string.as_bytes();
     let body = bytes.strip_prefix(b"+").unwrap_or(bytes);
@@ -133,12 +134,8 @@ fn plain<'a>(string: &'a str, buffer: &'a mut [u8; PLAIN_BUFFER]) -> Option<help
         // ASCII digits after at most one '+'.
         Cow::Borrowed(std::str::from_utf8(&buffer[..len]).ok()?)
     } else {
-        let mut text = String::with_capacity(bytes.len());
-        if plus {
-            text.push('+');
-        }
-        text.extend(body.iter().filter(|b| b.is_ascii_digit()).map(|&b| char::from(b)));
-        Cow::Owned(text)
+        // Too long to be a number: `lex` reads it (and it is refused later).
+        return None;
     };
     Some(helper::Number {
         national,
@@ -146,7 +143,7 @@ fn plain<'a>(string: &'a str, buffer: &'a mut [u8; PLAIN_BUFFER]) -> Option<help
     })
 }
 
-/// Room for the digits of a plain number on the stack (longer ones are refused later).
+/// Room for the digits of a plain number on the stack (no valid number is half as long).
 const PLAIN_BUFFER: usize = 32;
 
 /// Country code, national prefix, lengths: the parse after lexing.

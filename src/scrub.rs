@@ -14,7 +14,7 @@ use time::Date;
 
 use crate::error::{Error, Result};
 use crate::input::{self, Source};
-use crate::output::{decimal, CsvOut, RowBuf};
+use crate::output::{decimal, CsvOut, RowWriter};
 use crate::phone;
 use crate::policy::{DateOrder, InvalidNumbers, Mode, OutputFormat, PhoneFormat, Policy};
 use crate::protect::{HashColumn, Hasher};
@@ -798,8 +798,7 @@ pub(crate) struct RowEval<'a> {
     flag: bool,
     keep_invalid: bool,
     from_sheet: bool,
-    render: CsvOut<RowBuf>,
-    row_buf: RowBuf,
+    render: RowWriter,
 }
 
 impl<'a> RowEval<'a> {
@@ -810,7 +809,7 @@ impl<'a> RowEval<'a> {
     ) -> Result<RowEval<'a>> {
         let out = &scrubber.policy.output;
         let csv = out.format == OutputFormat::Csv;
-        let (render, row_buf) = CsvOut::rows(csv && out.formula_safe)?;
+        let render = RowWriter::new(csv && out.formula_safe);
         Ok(RowEval {
             scrubber,
             plan,
@@ -821,7 +820,6 @@ impl<'a> RowEval<'a> {
             keep_invalid: scrubber.policy.invalid_numbers == InvalidNumbers::Keep,
             from_sheet,
             render,
-            row_buf,
         })
     }
 
@@ -919,28 +917,29 @@ impl<'a> RowEval<'a> {
         out: &mut Vec<u8>,
     ) -> Result<()> {
         let target = &mut self.render;
+        target.begin(out);
         for &i in &self.plan.keep {
             let cell = record.get(i).unwrap_or(b"");
             if i != self.plan.phone {
-                target.field(cell)?;
+                target.field(out, cell);
                 continue;
             }
             let shown = formatted.map_or(cell, str::as_bytes);
             match hash {
-                None => target.field(shown)?,
+                None => target.field(out, shown),
                 // A number that is not valid has no hash: its cell stays empty rather
                 // than leak the raw text into a hashed export.
                 Some((digest, HashColumn::Replace)) => {
-                    target.field(digest.as_deref().unwrap_or("").as_bytes())?
+                    target.field(out, digest.as_deref().unwrap_or("").as_bytes())
                 }
                 Some((digest, HashColumn::Add)) => {
-                    target.field(shown)?;
-                    target.field(digest.as_deref().unwrap_or("").as_bytes())?;
+                    target.field(out, shown);
+                    target.field(out, digest.as_deref().unwrap_or("").as_bytes());
                 }
             }
         }
-        target.end_row()?;
-        target.take_row_into(&self.row_buf, out)
+        target.end(out);
+        Ok(())
     }
 }
 

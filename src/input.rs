@@ -100,8 +100,8 @@ impl Source<'_> {
             let index = record.index() as usize;
             return sheet.rows.get(index).map_or(0, |&row| u64::from(row));
         }
-        // The csv reader may report a record as starting on the line end before it (the LF
-        // of a CRLF) or on blank lines it skipped: step over line ends at the start.
+        // Pass the line ends before the record's first byte (blank lines the reader
+        // skipped included); a line end at the start would be passed as well.
         let mut start = record.byte();
         let mut index = self.lines.borrow_mut();
         while let Some(&(end, len)) = index.ends.front() {

@@ -62,7 +62,7 @@ test: setup
 	for tier in native wasm e2e fuzz; do
 	  case $$tier in
 	    native) what="cargo fmt --check, clippy -D warnings, cargo test (all targets + doc tests)" ;;
-	    wasm)   what="wasm-pack test --headless --chrome (tests/web.rs in Chromium)" ;;
+	    wasm)   what="wasm-pack test --headless --chrome (tests/web.rs, core engine, in Chromium)" ;;
 	    e2e)    what="release wasm build + node --test $(E2E_DIR)/ (page tests)" ;;
 	    fuzz)   what="fuzz smoke run: each cargo-fuzz target, $(FUZZ_SMOKE_RUNS) runs from the seeds, libFuzzer seed $(FUZZ_SMOKE_SEED)" ;;
 	  esac

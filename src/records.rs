@@ -41,17 +41,6 @@ impl Record {
         Record::default()
     }
 
-    /// A record of these fields (for tests and callers that build records).
-    pub fn from_fields<'f>(fields: impl IntoIterator<Item = &'f [u8]>) -> Record {
-        let mut record = Record::new();
-        for field in fields {
-            let start = record.bytes.len();
-            record.bytes.extend_from_slice(field);
-            record.bounds.push((start, record.bytes.len()));
-        }
-        record
-    }
-
     /// The number of fields.
     pub fn len(&self) -> usize {
         self.bounds.len()

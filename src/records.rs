@@ -25,12 +25,14 @@ use csv_core::ReadRecordResult;
 
 /// One record: its fields, where it starts in the stream, and its index (the header is
 /// record 0).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Record {
     /// The fields' bytes; on a line read by the fast path, the line itself.
     bytes: Vec<u8>,
     /// Each field's start and end in `bytes`.
     bounds: Vec<(usize, usize)>,
+    /// Every byte is ASCII, so every field is UTF-8 text (seen while the line is split).
+    ascii: bool,
     byte: u64,
     index: u64,
 }
@@ -56,6 +58,19 @@ impl Record {
         self.bounds
             .get(i)
             .map(|&(start, end)| &self.bytes[start..end])
+    }
+
+    /// Field `i` as text (an empty one if there is no field `i`), or `None` if it is not
+    /// UTF-8. A record of ASCII bytes only (nearly every one) needs no check a field.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        let bytes = self.get(i).unwrap_or(b"");
+        if self.ascii {
+            // SAFETY: `ascii` is set only when every byte is ASCII, so UTF-8 (see `read_raw` and
+            // `read_core`).
+            Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            std::str::from_utf8(bytes).ok()
+        }
     }
 
     /// The fields in order.
@@ -84,6 +99,7 @@ impl Record {
     fn clear(&mut self) {
         self.bytes.clear();
         self.bounds.clear();
+        self.ascii = false;
     }
 }
 
@@ -277,10 +293,13 @@ impl<'a> Records<'a> {
                 }
             };
             let line_bytes = &data[..line];
-            if !split(line_bytes, self.delimiter, &mut record.bounds) {
+            let Some(ascii) = split(line_bytes, self.delimiter, &mut record.bounds) else {
                 record.bounds.clear();
                 return self.read_core(record);
-            }
+            };
+            // Checking a non-ASCII line whole cost more (callgrind) than checking the
+            // few fields the engine reads of it, as `text` does.
+            record.ascii = ascii;
             record.bytes.extend_from_slice(line_bytes);
             self.consume(line + term);
             return Ok(true);
@@ -322,6 +341,7 @@ impl<'a> Records<'a> {
             }
         }
         out.truncate(nout);
+        record.ascii = out.is_ascii();
         // The LF of a CRLF that ended the record belongs to it.
         if self.start > 0 && self.buf[self.start - 1] == b'\r' {
             if self.start == self.end {
@@ -340,22 +360,26 @@ impl<'a> Records<'a> {
     }
 }
 
-/// Notes the places of `line`'s fields, split at `delimiter`, in `bounds`: false (and
-/// `bounds` partly filled) if the line has a quote character.
+/// Notes the places of `line`'s fields, split at `delimiter`, in `bounds`, and gives
+/// whether every byte of `line` is ASCII: `None` (and `bounds` partly filled) if the line
+/// has a quote character.
 ///
 /// Eight bytes at a time: a delimiter or quote byte becomes a zero byte under XOR, and
 /// [`zero_bytes`] marks exactly those (64-bit words are native in wasm too). A
-/// byte-at-a-time loop was about 1,000 instructions a row of the benchmark's list.
-fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> bool {
+/// byte-at-a-time loop was about 1,000 instructions a row of the benchmark's list. The
+/// words are ORed together on the way: a high bit left in the result is a non-ASCII byte.
+fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> Option<bool> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let (delimiters, quotes) = (ONES * u64::from(delimiter), ONES * u64::from(b'"'));
     let mut field = 0;
     let mut chunks = line.chunks_exact(8);
     let mut at = 0;
+    let mut high = 0u64;
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        high |= word;
         if zero_bytes(word ^ quotes) != 0 {
-            return false;
+            return None;
         }
         let mut hits = zero_bytes(word ^ delimiters);
         while hits != 0 {
@@ -367,15 +391,16 @@ fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> bool {
         at += 8;
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
+        high |= u64::from(b);
         if b == delimiter {
             bounds.push((field, at + i));
             field = at + i + 1;
         } else if b == b'"' {
-            return false;
+            return None;
         }
     }
     bounds.push((field, line.len()));
-    true
+    Some(high & (ONES * 0x80) == 0)
 }
 
 /// 0x80 in each byte of `word` that is zero, and 0 in every other byte (no false
@@ -446,6 +471,18 @@ mod tests {
         let mut last = 0;
         while reader.read_byte_record(&mut record).unwrap() {
             rows.push(record.iter().map(<[u8]>::to_vec).collect());
+            for i in 0..=record.len() {
+                let bytes = record.get(i).unwrap_or(b"");
+                // As bytes: a wrongly unchecked `str` must not reach `Debug`.
+                let text = record.text(i).map(str::as_bytes);
+                let expected = std::str::from_utf8(bytes).ok().map(str::as_bytes);
+                assert_eq!(
+                    text,
+                    expected,
+                    "field {i} of {:?}",
+                    record.iter().collect::<Vec<_>>()
+                );
+            }
             let at = record.byte();
             assert!(at >= last, "record starts move forward");
             last = at;
@@ -503,7 +540,7 @@ mod tests {
             );
         }
         // Longer lines, so that the eight-byte steps of `split` see every place.
-        let line_alphabet: &[u8] = b"ab1,,;;\" \t\0";
+        let line_alphabet: &[u8] = b"ab1,,;;\" \t\0\xc3\xa9";
         for _ in 0..2000 {
             let len = (next() % 300) as usize;
             inputs.push(

@@ -145,7 +145,8 @@ pub(crate) fn national_digits<'b>(
         return None;
     }
     buf[at - zeros..at].fill(b'0');
-    std::str::from_utf8(&buf[at - zeros..]).ok()
+    // SAFETY: `buf[at - zeros..]` was written above, with ASCII digits only.
+    Some(unsafe { std::str::from_utf8_unchecked(&buf[at - zeros..]) })
 }
 
 /// PATCH(phonescrub): the metadata of a source `source_for` found.

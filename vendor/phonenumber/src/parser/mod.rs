@@ -131,8 +131,9 @@ fn plain<'a>(string: &'a str, buffer: &'a mut [u8; PLAIN_BUFFER]) -> Option<help
             buffer[len] = b;
             len += 1;
         }
-        // ASCII digits after at most one '+'.
-        Cow::Borrowed(std::str::from_utf8(&buffer[..len]).ok()?)
+        // SAFETY: `buffer[..len]` was filled by the loop above with bytes of `string` that
+        // are ASCII digits or '+'; ASCII is UTF-8.
+        Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(&buffer[..len]) })
     } else {
         // Too long to be a number: `lex` reads it (and it is refused later).
         return None;

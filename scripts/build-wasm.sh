@@ -32,14 +32,15 @@ WASM="$OUT/phonescrub_bg.wasm"
 FULL_WASM="$FULL/phonescrub_bg.wasm"
 STAMP="$OUT/.build-stamp"
 WASM_OPT=node_modules/.bin/wasm-opt
-# The post-MVP features rustc's wasm32 target emits (and every current browser supports);
-# naming them keeps wasm-opt from either rejecting the module or adding others.
+# The post-MVP features rustc's wasm32 target emits (and every current browser supports),
+# with SIMD, which .cargo/config.toml turns on; naming them keeps wasm-opt from either
+# rejecting the module or adding others.
 WASM_OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-    --enable-mutable-globals --enable-reference-types --enable-multivalue)
+    --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd)
 
 trap 'echo "build-wasm: FAILED (exit $?, scripts/build-wasm.sh line $LINENO)" >&2' ERR
 
-inputs=(src Cargo.toml Cargo.lock scripts/build-wasm.sh)
+inputs=(src Cargo.toml Cargo.lock .cargo scripts/build-wasm.sh)
 for extra in vendor build.rs; do [ -e "$extra" ] && inputs+=("$extra"); done
 
 if [ "${PHONESCRUB_FORCE_BUILD:-0}" != 1 ] && [ -f "$STAMP" ] && [ -f "$WASM" ] && [ -f "$OUT/phonescrub.js" ] \

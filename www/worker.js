@@ -69,7 +69,10 @@ async function run(message) {
     await ready;
   } catch (err) {
     ready = null; // let a later request try again (e.g. after a network hiccup)
-    throw Object.assign(new Error(`the engine could not be loaded: ${/** @type {any} */ (err)?.message ?? err}`), { kind: 'io' });
+    const why = simdMissing()
+      ? 'this browser lacks WebAssembly SIMD, which the engine is built with (Chrome or Edge 91, Firefox 89, Safari 16.4 and later have it)'
+      : /** @type {any} */ (err)?.message ?? err;
+    throw Object.assign(new Error(`the engine could not be loaded: ${why}`), { kind: 'io' });
   }
   switch (type) {
     case 'init':
@@ -227,6 +230,14 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
 }
 
 /** The smallest list the engine cuts into parts (two of src/parallel.rs's PART_BYTES). */
+/**
+ * True when this browser cannot compile WebAssembly SIMD (the engines are built with it:
+ * .cargo/config.toml): a module of one `v128.const` (wasm-feature-detect's SIMD probe).
+ */
+const simdMissing = () => !WebAssembly.validate(new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]));
+
 const PARALLEL_MIN_BYTES = 8 * 2 ** 20;
 /** A one-number list that makes an engine load its metadata. */
 const WARM_LIST = new TextEncoder().encode('phone\n+441212941091\n');

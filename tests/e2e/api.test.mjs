@@ -205,6 +205,29 @@ test('create() takes the worker and wasm URLs, and rejects at once when they can
   assert.equal(out.noWorker, 'ScrubError/io');
 });
 
+test('a browser without WebAssembly SIMD is told so when the engine cannot load', async () => {
+  // www/worker.js in a worker whose WebAssembly is made to lack SIMD (as in Safari before
+  // 16.4): its SIMD probe fails to validate and compiling the engine throws. (Given no
+  // wasm URL, the page compiles nothing and the worker compiles the engine itself.)
+  const stub = `const validate = WebAssembly.validate;
+    WebAssembly.validate = (bytes) => !new Uint8Array(bytes).includes(253) && validate(bytes);
+    WebAssembly.compile = WebAssembly.compileStreaming = async () => { throw new WebAssembly.CompileError('invalid opcode 0xfd'); };`;
+  const worker = `import '/probe-nosimd-first.js';
+    import '/worker.js';`;
+  await env.page.route('**/probe-nosimd-first.js', (route) => route.fulfill({ contentType: 'text/javascript', body: stub }));
+  await env.page.route('**/probe-nosimd.js', (route) => route.fulfill({ contentType: 'text/javascript', body: worker }));
+  try {
+    const out = await env.page.evaluate(async () => {
+      const { Scrubber } = await import('/phonescrub.js');
+      return Scrubber.create({ workerUrl: '/probe-nosimd.js' }).then(() => 'created', (e) => `${e.name}/${e.kind}: ${e.message}`);
+    });
+    assert.match(out, /^ScrubError\/io: .*could not be loaded: this browser lacks WebAssembly SIMD.*Safari 16\.4/);
+  } finally {
+    await env.page.unroute('**/probe-nosimd-first.js');
+    await env.page.unroute('**/probe-nosimd.js');
+  }
+});
+
 test('create() compiles the engine on the page while the worker starts; the worker instantiates that module', async () => {
   // www/worker.js, plus a note in the init result of whether its first request brought a
   // compiled module. The note's listener is in a module imported first, so that it runs

@@ -62,6 +62,16 @@ if (tab) {
   const pkg = path.join(ROOT, 'www/pkg');
   const saved = mkdtempSync(path.join(tmpdir(), 'phonescrub-ab-'));
   renameSync(pkg, path.join(saved, 'pkg'));
+  // Put www/pkg back on Ctrl-C too (the finally below covers errors).
+  const restore = () => {
+    rmSync(pkg, { recursive: true, force: true });
+    renameSync(path.join(saved, 'pkg'), pkg);
+    rmSync(saved, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    restore();
+    process.exit(130);
+  });
   const server = await startServer({ root: ROOT, port: 0 });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -92,9 +102,7 @@ if (tab) {
   } finally {
     await browser.close();
     await server.close();
-    rmSync(pkg, { recursive: true, force: true });
-    renameSync(path.join(saved, 'pkg'), pkg);
-    rmSync(saved, { recursive: true, force: true });
+    restore();
   }
   console.log(`\n1,000,000 rows in headless Chromium (part workers + merge), ${tab} alternated rounds:`);
   for (const [k, dir] of dirs.entries()) {

@@ -65,8 +65,8 @@ impl Record {
     pub fn text(&self, i: usize) -> Option<&str> {
         let bytes = self.get(i).unwrap_or(b"");
         if self.ascii {
-            // SAFETY: `ascii` is set only when every byte is ASCII, so UTF-8 (see `read_raw` and
-            // `read_core`).
+            // SAFETY: `ascii` is set only when every byte is ASCII (see `read_raw` and
+            // `read_core`), and ASCII is UTF-8.
             Some(unsafe { std::str::from_utf8_unchecked(bytes) })
         } else {
             std::str::from_utf8(bytes).ok()

@@ -229,7 +229,6 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
   };
 }
 
-/** The smallest list the engine cuts into parts (two of src/parallel.rs's PART_BYTES). */
 /**
  * True when this browser cannot compile WebAssembly SIMD (the engines are built with it:
  * .cargo/config.toml): a module of one `v128.const` (wasm-feature-detect's SIMD probe).
@@ -238,6 +237,7 @@ const simdMissing = () => !WebAssembly.validate(new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
 ]));
 
+/** The smallest list the engine cuts into parts (two of src/parallel.rs's PART_BYTES). */
 const PARALLEL_MIN_BYTES = 8 * 2 ** 20;
 /** A one-number list that makes an engine load its metadata. */
 const WARM_LIST = new TextEncoder().encode('phone\n+441212941091\n');

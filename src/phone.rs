@@ -517,6 +517,101 @@ mod tests {
     }
 
     #[test]
+    fn prefix_tables_agree_with_the_patterns() {
+        // The built-in database's prefix tables (the IDD's and the national prefix for
+        // parsing's automata, built at build time: vendor/phonenumber/build.rs `prefixes`)
+        // against the regexes they stand in for: where the match at the start of the text
+        // ends, or that there is none. Every region's patterns, on every digit string of
+        // up to 5 digits (up to 4 for the IDDs, most of which are "00"), each example
+        // number as lists write it after the IDD or the national prefix (bare, after the
+        // region's national prefix, its preferred IDD and "0"), each of those strings'
+        // prefixes and one-digit changes, and 300 deterministic random strings of up to 19
+        // digits. (Text with another character has no table answer; a parsed number's
+        // digits are all ASCII by then.)
+        let mut random = crate::xorshift(0x2545_f491_4f6c_dd1d);
+        let short = |max: u32| -> Vec<String> {
+            (0..=max)
+                .flat_map(|len| {
+                    (0..10u32.pow(len)).map(move |n| format!("{n:0len$}", len = len as usize))
+                })
+                .collect()
+        };
+        let (idd_short, national_short) = (short(4), short(5));
+        let (mut cases, mut matched, mut patterns) = (0usize, 0usize, 0usize);
+        let metas = (1..1000u16).flat_map(|code| DATABASE.by_code(&code).unwrap_or_default());
+        for meta in metas {
+            let mut inputs: Vec<String> = Vec::new();
+            let starts = [
+                "",
+                meta.national_prefix().unwrap_or(""),
+                meta.preferred_international_prefix().unwrap_or(""),
+                "0",
+            ];
+            for example in number_descriptors(meta).filter_map(|desc| desc.example()) {
+                for start in starts {
+                    let text = format!("{start}{example}");
+                    for i in 0..=text.len() {
+                        inputs.push(text[..i].to_string());
+                        if i < text.len() {
+                            for digit in '0'..='9' {
+                                let mut changed = text.clone();
+                                changed.replace_range(i..=i, &digit.to_string());
+                                inputs.push(changed);
+                            }
+                        }
+                    }
+                }
+            }
+            for _ in 0..300 {
+                let len = (random() % 20) as usize;
+                inputs.push(
+                    (0..len)
+                        .map(|_| char::from(b'0' + (random() % 10) as u8))
+                        .collect(),
+                );
+            }
+            let pairs = [
+                (meta.international_prefix(), &idd_short),
+                (meta.national_prefix_for_parsing(), &national_short),
+            ];
+            for (pattern, short) in pairs {
+                let Some(pattern) = pattern else { continue };
+                patterns += 1;
+                for text in short.iter().chain(&inputs) {
+                    let (has_table, by_table, by_regex) =
+                        pattern.end_at_start_by_table_and_regex(text);
+                    assert!(
+                        has_table,
+                        "region {:?}: {:?} has no table",
+                        meta.id(),
+                        pattern.as_str()
+                    );
+                    assert_eq!(
+                        by_table,
+                        by_regex,
+                        "{text:?} against {:?} (region {:?})",
+                        pattern.as_str(),
+                        meta.id()
+                    );
+                    cases += 1;
+                    matched += usize::from(by_table.is_some());
+                }
+            }
+            // Not digits: the regex answers.
+            if let Some(idd) = meta.international_prefix() {
+                assert_eq!(
+                    idd.end_at_start("0x"),
+                    idd.find_at_start("0x").map(|m| m.end())
+                );
+            }
+        }
+        assert!(
+            patterns > 280 && cases > 8_000_000 && matched > 600_000,
+            "{patterns} patterns, {cases} cases, {matched} matched"
+        );
+    }
+
+    #[test]
     fn fast_parse_agrees_with_the_reference() {
         // The vendored crate's one-pass split of plain strings (`+`, ASCII digits and
         // " -.()") against its nom grammars and regexes (`parse_with_reference`), the whole

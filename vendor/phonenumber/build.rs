@@ -36,6 +36,128 @@ fn main() {
     // PATCH(phonescrub): the validity tables (see `validity` below and
     // src/metadata/validity.rs).
     validity::write(&metadata, Path::new(&env::var("OUT_DIR").unwrap()));
+
+    // PATCH(phonescrub): the prefix tables (see `prefixes` below and
+    // src/metadata/prefix.rs).
+    prefixes::write(&metadata, Path::new(&env::var("OUT_DIR").unwrap()));
+}
+
+/// PATCH(phonescrub): "where does this pattern's match at the start of a number end" for
+/// every region's international prefix (IDD) and national prefix for parsing, as one
+/// digit automaton a distinct pattern, so that the parser's prefix tests
+/// (`CachedRegex::end_at_start`) walk at most a few table rows instead of compiling and
+/// running a regex. Every number's parse asks both; without the tables the first number
+/// of a page compiled two regexes, and with them the regex compiler (a large part of the
+/// engine's code, compiled by the browser on its first call) is not needed by a number
+/// written with its country code at all.
+///
+/// Each is regex-automata's own DFA of the pattern (anchored, leftmost-first, as the
+/// `regex` crate searches), restricted to the ten digits: a state's next state for each
+/// digit (255: the DFA's dead state), whether it is a match state (regex-automata
+/// reports a match one byte late: entering a match state on the byte at `i` means a
+/// match ended at `i`) and whether its end-of-input transition is one. Text with any
+/// other byte takes the regex (src/metadata/prefix.rs).
+///
+/// Written to OUT_DIR: `prefix_next.bin` (ten next states a state; local ids from 1),
+/// `prefix_flags.bin` (a byte a state: 1 a match state, 2 a match at the end of the
+/// input) and `prefix_regions.rs` (each region's IDD and national-prefix table, as the
+/// index of its start state or `u32::MAX` for none, in the database's order: 681 states
+/// for the 289 patterns, 76 of them distinct: 7,491 bytes).
+mod prefixes {
+    use super::loader;
+    use regex_automata::dfa::{dense, Automaton, StartKind};
+    use regex_automata::util::{primitives::StateID, start, syntax};
+    use regex_automata::{Anchored, MatchKind};
+    use std::collections::HashMap;
+    use std::fmt::Write as _;
+    use std::path::Path;
+
+    const DEAD: u8 = 255;
+
+    pub fn write(metadata: &[loader::Metadata], out: &Path) {
+        let mut next: Vec<u8> = Vec::new();
+        let mut flags: Vec<u8> = Vec::new();
+        // The same pattern (most IDDs are "00") shares one table.
+        let mut built: HashMap<String, u32> = HashMap::new();
+        let mut table = |pattern: Option<&String>| -> u32 {
+            let Some(pattern) = pattern else { return u32::MAX };
+            *built.entry(pattern.clone()).or_insert_with(|| {
+                let start = u32::try_from(flags.len()).unwrap();
+                for (row, flag) in automaton(pattern) {
+                    next.extend(row);
+                    flags.push(flag);
+                }
+                start
+            })
+        };
+        // (No region ids: the validity tables, written from the same list in the same
+        // order, check the order when the database loads.)
+        let mut regions = String::from("pub(crate) static REGIONS: &[(u32, u32)] = &[\n");
+        for meta in metadata {
+            let idd = table(meta.international_prefix.as_ref());
+            let national = table(meta.national_prefix_for_parsing.as_ref());
+            writeln!(regions, "    ({idd}, {national}),").unwrap();
+        }
+        regions.push_str("];\n");
+        std::fs::write(out.join("prefix_next.bin"), next).unwrap();
+        std::fs::write(out.join("prefix_flags.bin"), flags).unwrap();
+        std::fs::write(out.join("prefix_regions.rs"), regions).unwrap();
+    }
+
+    /// One pattern's rows: ten next states (local ids from 1, the start first; `DEAD`
+    /// for the dead state) and the state's flags.
+    fn automaton(pattern: &str) -> Vec<([u8; 10], u8)> {
+        let dfa = dense::Builder::new()
+            .syntax(
+                syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .ignore_whitespace(true),
+            )
+            .configure(
+                dense::Config::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .start_kind(StartKind::Anchored)
+                    .minimize(true),
+            )
+            .build(pattern)
+            .unwrap_or_else(|e| panic!("pattern {pattern:?}: {e}"));
+        let start = dfa
+            .start_state(&start::Config::new().anchored(Anchored::Yes))
+            .expect("an anchored start state");
+        assert!(
+            !dfa.is_match_state(start) && !dfa.is_quit_state(start),
+            "{pattern:?}: a start state is never a match state"
+        );
+        let mut index: HashMap<StateID, u8> = HashMap::from([(start, 1)]);
+        let mut order = vec![start];
+        let mut rows = Vec::new();
+        let mut k = 0;
+        while k < order.len() {
+            let state = order[k];
+            k += 1;
+            let mut row = [DEAD; 10];
+            for (d, to) in row.iter_mut().enumerate() {
+                let next = dfa.next_state(state, b'0' + d as u8);
+                assert!(!dfa.is_quit_state(next), "{pattern:?}: a quit state");
+                if dfa.is_dead_state(next) {
+                    continue;
+                }
+                let n = index.len() + 1;
+                *to = *index.entry(next).or_insert_with(|| {
+                    order.push(next);
+                    u8::try_from(n)
+                        .ok()
+                        .filter(|&n| n != DEAD)
+                        .unwrap_or_else(|| panic!("{pattern:?}: more than 254 states"))
+                });
+            }
+            let eoi = dfa.next_eoi_state(state);
+            let flag = u8::from(dfa.is_match_state(state)) | (u8::from(dfa.is_match_state(eoi)) << 1);
+            rows.push((row, flag));
+        }
+        rows
+    }
 }
 
 /// PATCH(phonescrub): `validator::is_valid_type` as one digit automaton a region, built

@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use regex::{Captures, Match, Regex, RegexBuilder, Replacer};
 use std::borrow::Cow;
 
+use crate::metadata::prefix::Prefix;
+
 /// Compiles a metadata pattern with ASCII classes (`\d` is `[0-9]`).
 ///
 /// Metadata patterns are only ever matched against digits the parser has already
@@ -51,6 +53,9 @@ pub struct CachedRegex {
     compiled: OnceLock<Regex>,
     // PATCH(phonescrub): the pattern anchored at the start, for `find_at_start`.
     at_start: OnceLock<Regex>,
+    /// PATCH(phonescrub): the pattern's prefix table (`metadata::prefix`), for
+    /// `end_at_start`: the built-in database's IDD and national-prefix patterns.
+    prefix: Option<Prefix>,
 }
 
 impl Clone for CachedRegex {
@@ -61,6 +66,7 @@ impl Clone for CachedRegex {
             whole: self.whole,
             compiled: self.compiled.clone(),
             at_start: self.at_start.clone(),
+            prefix: self.prefix,
         }
     }
 }
@@ -80,6 +86,7 @@ impl CachedRegex {
             whole: false,
             compiled: OnceLock::new(),
             at_start: OnceLock::new(),
+            prefix: None,
         })
     }
 
@@ -123,6 +130,31 @@ impl CachedRegex {
     /// scanning the whole text for a later start (and then searching back for it).
     pub fn find_at_start<'t>(&self, text: &'t str) -> Option<Match<'t>> {
         self.anchored().find(text)
+    }
+
+    /// PATCH(phonescrub): the end of [`find_at_start`](Self::find_at_start)'s match, by
+    /// the pattern's prefix table when it has one and `text` is all ASCII digits (no
+    /// regex compiled or run), else by the regex.
+    #[inline]
+    pub fn end_at_start(&self, text: &str) -> Option<usize> {
+        if let Some(end) = self.prefix.and_then(|p| p.end_at_start(text)) {
+            return end;
+        }
+        self.find_at_start(text).map(|m| m.end())
+    }
+
+    /// PATCH(phonescrub): for a test that compares them: whether the pattern has a prefix
+    /// table, and the end of its match at the start of `text` by [`end_at_start`]
+    /// (Self::end_at_start) and by the regex.
+    #[doc(hidden)]
+    pub fn end_at_start_by_table_and_regex(&self, text: &str) -> (bool, Option<usize>, Option<usize>) {
+        (self.prefix.is_some(), self.end_at_start(text), self.find_at_start(text).map(|m| m.end()))
+    }
+
+    /// PATCH(phonescrub): attaches the pattern's prefix table (the built-in database).
+    pub(crate) fn with_prefix(mut self, prefix: Option<Prefix>) -> Self {
+        self.prefix = prefix;
+        self
     }
 
     /// PATCH(phonescrub): `captures(text)` when its match starts at 0, else `None`.
@@ -197,6 +229,7 @@ impl CachedRegexBuilder {
             whole: self.whole,
             compiled: OnceLock::new(),
             at_start: OnceLock::new(),
+            prefix: None,
         }
     }
 
@@ -214,6 +247,7 @@ impl CachedRegexBuilder {
             whole: self.whole,
             compiled: OnceLock::new(),
             at_start: OnceLock::new(),
+            prefix: None,
         })
     }
 }

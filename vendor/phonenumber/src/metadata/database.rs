@@ -67,6 +67,10 @@ impl Database {
                 meta.len() == super::validity::Table::regions(),
                 "the validity tables were built for this database"
             );
+            assert!(
+                meta.len() == super::prefix::Prefix::regions(),
+                "the prefix tables were built for this database"
+            );
         }
         fn tranpose<T, E>(value: Option<Result<T, E>>) -> Result<Option<T>, E> {
             match value {
@@ -153,6 +157,11 @@ impl Database {
                 (true, Some(id)) => Some(super::validity::Table::of_region(index, id)),
                 _ => None,
             };
+            // PATCH(phonescrub): the IDD's and national prefix's tables (`prefix`).
+            let (idd_table, national_table) = match tables {
+                true => super::prefix::Prefix::of_region(index),
+                false => (None, None),
+            };
             // PATCH(phonescrub): as libphonenumber's BuildMetadataFromXml
             // (setPossibleLengthsGeneralDesc), the general descriptor's possible lengths are
             // the union of the number types' lengths; the XML leaves them out, and without
@@ -227,11 +236,13 @@ impl Database {
                     })
                 })?,
 
-                international_prefix: tranpose(meta.international_prefix.map(regex))?,
+                international_prefix: tranpose(meta.international_prefix.map(regex))?
+                    .map(|re| re.with_prefix(idd_table)),
                 preferred_international_prefix: meta.preferred_international_prefix,
                 national_prefix: meta.national_prefix,
                 preferred_extension_prefix: meta.preferred_extension_prefix,
-                national_prefix_for_parsing: tranpose(meta.national_prefix_for_parsing.map(regex))?,
+                national_prefix_for_parsing: tranpose(meta.national_prefix_for_parsing.map(regex))?
+                    .map(|re| re.with_prefix(national_table)),
                 national_prefix_transform_rule: meta.national_prefix_transform_rule,
 
                 formats: meta

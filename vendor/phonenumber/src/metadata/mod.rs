@@ -24,6 +24,7 @@ pub use self::metadata::{Descriptors, Metadata};
 
 mod database;
 pub(crate) mod validity;
+pub(crate) mod prefix;
 pub use self::database::{Database, DEFAULT as DATABASE};
 
 /// XML loading helpers.

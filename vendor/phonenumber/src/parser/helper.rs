@@ -245,7 +245,7 @@ pub fn international_prefix<'a>(idd: Option<&CachedRegex>, mut number: Number<'a
 
         // PATCH(phonescrub): anchored search (`find_at_start`) for `find` + `start == 0`.
         if !idd
-            .and_then(|re| re.find_at_start(&number.national))
+            .and_then(|re| re.end_at_start(&number.national))
             .is_some()
         {
             return number;
@@ -258,8 +258,8 @@ pub fn international_prefix<'a>(idd: Option<&CachedRegex>, mut number: Number<'a
     // Check if the IDD pattern matches.
     // PATCH(phonescrub): only a match at the start is used below, so search anchored.
     let index = idd
-        .and_then(|re| re.find_at_start(&number.national))
-        .map(|m| (m.start(), m.end()));
+        .and_then(|re| re.end_at_start(&number.national))
+        .map(|end| (0, end));
 
     // If it does.
     if let Some((start, end)) = index {
@@ -300,8 +300,8 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
     // PATCH(phonescrub): only a match at the start is used, so search anchored (see
     // `CachedRegex::find_at_start`), for the match and for its groups.
     let index = parsing
-        .find_at_start(&number.national)
-        .map(|m| (m.start(), m.end()));
+        .end_at_start(&number.national)
+        .map(|end| (0, end));
 
     if index.is_none() {
         return number;

@@ -517,6 +517,46 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_metadata_is_converted_region_by_region() {
+        // The built-in database deserialises and converts a region the first time it is
+        // asked for (vendor/phonenumber PATCHES.md 23), so a first number costs its own
+        // calling code's regions, not all 254. A fresh copy, as a new engine has it:
+        let db = phonenumber::metadata::Database::built_in_unconverted();
+        assert_eq!(db.converted(), 0);
+        let gb = region_id("GB").unwrap();
+        let number = phonenumber::parse_with(&db, Some(gb), "+44 121 294 1091").unwrap();
+        assert!(phonenumber::is_valid_with(&db, &number));
+        // GB and the other regions of +44 (GG, IM, JE).
+        assert!(
+            (1..=4).contains(&db.converted()),
+            "{} converted",
+            db.converted()
+        );
+        // The same answers as the shared database on numbers of every region, and then
+        // every region converted (each non-geographic entity too).
+        let metas: Vec<_> = DATABASE.iter().collect();
+        for meta in &metas {
+            for example in number_descriptors(meta).filter_map(|d| d.example()) {
+                let text = format!("+{} {example}", meta.country_code());
+                let ours = phonenumber::parse_with(&db, None, &text);
+                let shared = phonenumber::parse_with(&DATABASE, None, &text);
+                assert_eq!(format!("{ours:?}"), format!("{shared:?}"), "{text}");
+                if let (Ok(a), Ok(b)) = (&ours, &shared) {
+                    assert_eq!(
+                        phonenumber::is_valid_with(&db, a),
+                        phonenumber::is_valid_with(&DATABASE, b),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        let codes: usize = (1..1000u16)
+            .map(|c| db.by_code(&c).map_or(0, |m| m.len()))
+            .sum();
+        assert_eq!((codes, db.converted()), (254, 254));
+    }
+
+    #[test]
     fn prefix_tables_agree_with_the_patterns() {
         // The built-in database's prefix tables (the IDD's and the national prefix for
         // parsing's automata, built at build time: vendor/phonenumber/build.rs `prefixes`)

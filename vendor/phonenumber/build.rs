@@ -1,6 +1,7 @@
 use std::env;
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::fmt::Write as _;
+use std::io::{BufReader, BufWriter, Write as _};
 use std::path::Path;
 
 #[path = "src/metadata/loader.rs"]
@@ -26,12 +27,34 @@ fn main() {
     }
     println!("cargo:rerun-if-changed={pnm_path}");
 
+    // PATCH(phonescrub): each region encoded apart, with an index (id, calling code, main
+    // region for its code, where its bytes end), so that a program deserialises only the
+    // regions it uses (src/metadata/database.rs `Database::built_in`).
     let mut out = BufWriter::new(
         File::create(Path::new(&env::var("OUT_DIR").unwrap()).join("database.bin"))
             .expect("could not create database file"),
     );
-
-    postcard::to_io(&metadata, &mut out).expect("failed to serialize database");
+    let mut index = String::from("static INDEX: &[(&str, u16, bool, u32)] = &[\n");
+    let mut end = 0usize;
+    for meta in &metadata {
+        let bytes = postcard::to_io(meta, Vec::new()).expect("failed to serialize database");
+        out.write_all(&bytes).expect("could not write database file");
+        end += bytes.len();
+        writeln!(
+            index,
+            "    ({:?}, {}, {}, {end}),",
+            meta.id.as_deref().expect("a region id"),
+            meta.country_code.expect("a calling code"),
+            meta.main_country_for_code,
+        )
+        .unwrap();
+    }
+    index.push_str("];\n");
+    std::fs::write(
+        Path::new(&env::var("OUT_DIR").unwrap()).join("database_index.rs"),
+        index,
+    )
+    .unwrap();
 
     // PATCH(phonescrub): the validity tables (see `validity` below and
     // src/metadata/validity.rs).

@@ -352,6 +352,14 @@ mod tests {
         .flatten()
     }
 
+    /// A string of 0 to 19 ASCII digits drawn from `random`.
+    fn random_digits(random: &mut impl FnMut() -> u64) -> String {
+        let len = (random() % 20) as usize;
+        (0..len)
+            .map(|_| char::from(b'0' + (random() % 10) as u8))
+            .collect()
+    }
+
     /// A region's general descriptor and one per number type it has.
     fn number_descriptors(
         meta: &phonenumber::metadata::Metadata,
@@ -488,12 +496,7 @@ mod tests {
                 inputs.push(format!("{example}0000000000"));
             }
             for _ in 0..1000 {
-                let len = (random() % 20) as usize;
-                inputs.push(
-                    (0..len)
-                        .map(|_| char::from(b'0' + (random() % 10) as u8))
-                        .collect(),
-                );
+                inputs.push(random_digits(&mut random));
             }
             for national in &inputs {
                 assert!(national.bytes().all(|b| b.is_ascii_digit()), "{national:?}");
@@ -603,12 +606,7 @@ mod tests {
                 }
             }
             for _ in 0..300 {
-                let len = (random() % 20) as usize;
-                inputs.push(
-                    (0..len)
-                        .map(|_| char::from(b'0' + (random() % 10) as u8))
-                        .collect(),
-                );
+                inputs.push(random_digits(&mut random));
             }
             let pairs = [
                 (meta.international_prefix(), &idd_short),

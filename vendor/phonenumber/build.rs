@@ -65,6 +65,16 @@ fn main() {
     prefixes::write(&metadata, Path::new(&env::var("OUT_DIR").unwrap()));
 }
 
+/// PATCH(phonescrub): the syntax the tables' DFAs read the metadata's patterns with: as
+/// `regex_cache::build_ascii` compiles them at run time (ASCII classes, insignificant
+/// whitespace), and over bytes.
+fn pattern_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .ignore_whitespace(true)
+}
+
 /// PATCH(phonescrub): "where does this pattern's match at the start of a number end" for
 /// every region's international prefix (IDD) and national prefix for parsing, as one
 /// digit automaton a distinct pattern, so that the parser's prefix tests
@@ -89,7 +99,7 @@ fn main() {
 mod prefixes {
     use super::loader;
     use regex_automata::dfa::{dense, Automaton, StartKind};
-    use regex_automata::util::{primitives::StateID, start, syntax};
+    use regex_automata::util::{primitives::StateID, start};
     use regex_automata::{Anchored, MatchKind};
     use std::collections::HashMap;
     use std::fmt::Write as _;
@@ -131,12 +141,7 @@ mod prefixes {
     /// for the dead state) and the state's flags.
     fn automaton(pattern: &str) -> Vec<([u8; 10], u8)> {
         let dfa = dense::Builder::new()
-            .syntax(
-                syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .ignore_whitespace(true),
-            )
+            .syntax(super::pattern_syntax())
             .configure(
                 dense::Config::new()
                     .match_kind(MatchKind::LeftmostFirst)
@@ -201,7 +206,7 @@ mod prefixes {
 mod validity {
     use super::loader;
     use regex_automata::dfa::{dense, Automaton, StartKind};
-    use regex_automata::util::{primitives::StateID, start, syntax};
+    use regex_automata::util::{primitives::StateID, start};
     use regex_automata::{Anchored, MatchKind};
     use std::collections::HashMap;
     use std::fmt::Write as _;
@@ -267,12 +272,7 @@ mod validity {
             .chain(types.iter().map(|d| pattern(d)))
             .collect();
         let dfa = dense::Builder::new()
-            .syntax(
-                syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .ignore_whitespace(true),
-            )
+            .syntax(super::pattern_syntax())
             .configure(
                 dense::Config::new()
                     .match_kind(MatchKind::All)

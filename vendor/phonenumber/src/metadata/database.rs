@@ -275,14 +275,14 @@ impl Database {
             })
         };
 
-        let table = match (tables, meta.id.as_deref()) {
-            (true, Some(id)) => Some(super::validity::Table::of_region(index, id)),
-            _ => None,
-        };
-        // PATCH(phonescrub): the IDD's and national prefix's tables (`prefix`).
-        let (idd_table, national_table) = match tables {
-            true => super::prefix::Prefix::of_region(index),
-            false => (None, None),
+        // PATCH(phonescrub): the region's validity table, and its IDD's and national
+        // prefix's (`prefix`).
+        let (table, (idd_table, national_table)) = match (tables, meta.id.as_deref()) {
+            (true, Some(id)) => (
+                Some(super::validity::Table::of_region(index, id)),
+                super::prefix::Prefix::of_region(index),
+            ),
+            _ => (None, (None, None)),
         };
         // PATCH(phonescrub): as libphonenumber's BuildMetadataFromXml
         // (setPossibleLengthsGeneralDesc), the general descriptor's possible lengths are

@@ -1832,18 +1832,22 @@ pub(crate) fn get_dimension(dimension: &[u8]) -> Result<Dimensions, XlsxError> {
             end: parts[0],
         }),
         2 => {
-            let rows = parts[1].0 - parts[0].0;
-            let columns = parts[1].1 - parts[0].1;
+            // PATCH(phonescrub): a range written end first ("D5:A1") is the same range, as
+            // Excel reads it; the subtractions below overflowed on one (a panic with
+            // overflow checks, a wrapped size without), found by the fuzzer.
+            let (start, end) = (
+                (parts[0].0.min(parts[1].0), parts[0].1.min(parts[1].1)),
+                (parts[0].0.max(parts[1].0), parts[0].1.max(parts[1].1)),
+            );
+            let rows = end.0 - start.0;
+            let columns = end.1 - start.1;
             if rows > MAX_ROWS {
                 warn!("xlsx has more than maximum number of rows ({rows} > {MAX_ROWS})");
             }
             if columns > MAX_COLUMNS {
                 warn!("xlsx has more than maximum number of columns ({columns} > {MAX_COLUMNS})");
             }
-            Ok(Dimensions {
-                start: parts[0],
-                end: parts[1],
-            })
+            Ok(Dimensions { start, end })
         }
         len => Err(XlsxError::DimensionCount(len)),
     }

@@ -483,14 +483,22 @@ impl ParallelScrub {
 }
 
 /// Decides parts of a `ParallelScrub` in another worker: `new PartWorker(context)`, then
-/// `scan(bytes, last)` / `scrub(bytes, last)` give the bytes to hand to `mergeScan` /
-/// `mergeScrub` (transferable). `bytes` is the part as `parts()` cut it (`last`: the part
-/// that runs to the end of the file); the coordinating worker reads it from the file
-/// ahead of time, so a part worker never waits for the disk. A part's error travels
-/// inside the returned bytes.
+/// `scan(bytes, last)` gives the bytes to hand to `mergeScan`, and `scrub(bytes, last)`
+/// (for `mergeRefusals` / `mergeScrub`) and `write(part, verdicts)` keep their result
+/// here and return its length, for `takeResult(out)` to copy out. `bytes` is the part as
+/// `parts()` cut it (`last`: the part that runs to the end of the file); the coordinating
+/// worker reads it from the file ahead of time, so a part worker never waits for the
+/// disk. A part's error travels inside the result.
+///
+/// The two steps let the page put a result back in the buffer its part came in, which it
+/// nearly always fits (a decided part is about the part's size, its written rows less):
+/// a new buffer for each result was fresh memory for the kernel to fault in, page by
+/// page, in the part worker and again wherever it went (`www/worker.js`).
 #[wasm_bindgen]
 pub struct PartWorker {
     engine: crate::parallel::PartEngine,
+    /// The last `scrub` or `write` result, until `takeResult`.
+    result: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -500,6 +508,7 @@ impl PartWorker {
     pub fn new(context: &str) -> Result<PartWorker, JsValue> {
         Ok(PartWorker {
             engine: crate::parallel::PartEngine::new(context).map_err(to_js_error)?,
+            result: Vec::new(),
         })
     }
 
@@ -508,17 +517,38 @@ impl PartWorker {
         self.engine.scan_part_bytes(bytes, last)
     }
 
-    /// Decides one part but for dedupe.
-    pub fn scrub(&self, bytes: &[u8], last: bool) -> Vec<u8> {
-        self.engine.scrub_part_bytes(bytes, last)
+    /// Decides one part but for dedupe: the result's length (see `takeResult`).
+    pub fn scrub(&mut self, bytes: &[u8], last: bool) -> usize {
+        self.result = self.engine.scrub_part_bytes(bytes, last);
+        self.result.len()
     }
 
     /// Writes a decided part's rows with the final reasons `mergeVerdicts` gave: the
-    /// cleaned rows' length (8 bytes, little-endian), the cleaned rows, the removed rows.
-    pub fn write(&self, part: &[u8], verdicts: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.engine
+    /// length (see `takeResult`) of the cleaned rows' length (8 bytes, little-endian), the
+    /// cleaned rows, the removed rows.
+    pub fn write(&mut self, part: &[u8], verdicts: &[u8]) -> Result<usize, JsValue> {
+        self.result = self
+            .engine
             .write_part_bytes(part, verdicts)
-            .map_err(to_js_error)
+            .map_err(to_js_error)?;
+        Ok(self.result.len())
+    }
+
+    /// Copies the last `scrub` or `write` result to the start of `out` and lets it go;
+    /// a `RangeError` (and the result kept) when `out` is shorter than it.
+    #[wasm_bindgen(js_name = takeResult)]
+    pub fn take_result(&mut self, out: &Uint8Array) -> Result<(), JsValue> {
+        let len = self.result.len();
+        if (out.length() as usize) < len {
+            return Err(js_sys::RangeError::new(&format!(
+                "takeResult: the result is {len} bytes, the buffer {}",
+                out.length()
+            ))
+            .into());
+        }
+        out.subarray(0, len as u32).copy_from(&self.result);
+        self.result = Vec::new();
+        Ok(())
     }
 }
 

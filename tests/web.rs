@@ -212,6 +212,14 @@ fn golden_corpus_sample_agrees_in_wasm() {
 
 /// A list of about 9 MiB (three parts), messy enough for every rule, with a quoted field
 /// holding a line break every few rows.
+/// A part worker's last `scrub` or `write` result, taken as the page takes it: into the
+/// front of a buffer with room to spare (the one its part came in).
+fn taken(worker: &mut wasm::PartWorker, len: usize) -> Vec<u8> {
+    let out = js_sys::Uint8Array::new_with_length(len as u32 + 7);
+    worker.take_result(&out).unwrap();
+    out.subarray(0, len as u32).to_vec()
+}
+
 fn big_list() -> String {
     let phones = [
         "0121 294 1091",
@@ -306,14 +314,20 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             // not given, so `finish` hashes the whole list (compared below).
             job.hash_later();
         }
-        let worker = wasm::PartWorker::new(&job.context()).unwrap();
+        let mut worker = wasm::PartWorker::new(&job.context()).unwrap();
         // The bytes the coordinating worker reads and hands over.
         let part = |i: usize| &text.as_bytes()[ranges[2 * i] as usize..ranges[2 * i + 1] as usize];
         let mut stopped = None;
         if read_once {
             let mut kept = Vec::new();
             for i in 0..parts {
-                let decided = worker.scrub(part(i), i + 1 == parts);
+                let len = worker.scrub(part(i), i + 1 == parts);
+                if i == 0 {
+                    // A buffer too short for the result is refused, and the result kept.
+                    let short = js_sys::Uint8Array::new_with_length(len as u32 - 1);
+                    assert!(worker.take_result(&short).is_err());
+                }
+                let decided = taken(&mut worker, len);
                 // The parts are decided without the opt-out lists, which the page reads
                 // once the first parts are under way (here after the first; when it is
                 // not called, the first merge of a scrub part reads them).
@@ -331,13 +345,14 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             job.start_scrub().unwrap();
             if written_elsewhere {
                 job.flush_outputs().unwrap();
-                let writer = wasm::PartWorker::new(&job.context()).unwrap();
+                let mut writer = wasm::PartWorker::new(&job.context()).unwrap();
                 for (i, decided) in kept.iter().enumerate() {
                     let verdicts = job
                         .merge_verdicts(i, decided)
                         .unwrap()
                         .expect("a whole part");
-                    let out = writer.write(decided, &verdicts).unwrap();
+                    let len = writer.write(decided, &verdicts).unwrap();
+                    let out = taken(&mut writer, len);
                     let split = 8 + u64::from_le_bytes(out[..8].try_into().unwrap()) as usize;
                     p_cleaned.push(&js_sys::Uint8Array::from(&out[8..split]));
                     p_removed.push(&js_sys::Uint8Array::from(&out[split..]));
@@ -359,12 +374,10 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             }
             job.start_scrub().unwrap();
             // The scrub's parts are decided with the refusals the scan found.
-            let worker = wasm::PartWorker::new(&job.context()).unwrap();
+            let mut worker = wasm::PartWorker::new(&job.context()).unwrap();
             for i in 0..parts {
-                if !job
-                    .merge_scrub(i, &worker.scrub(part(i), i + 1 == parts))
-                    .unwrap()
-                {
+                let len = worker.scrub(part(i), i + 1 == parts);
+                if !job.merge_scrub(i, &taken(&mut worker, len)).unwrap() {
                     stopped = Some(i);
                     break;
                 }

@@ -113,10 +113,22 @@ async function run(message) {
       // write with the final reasons the engine worker gave them (see runParts).
       if (!partEngine) throw new Error('a part request before its context');
       const part = partEngine;
-      const data = new Uint8Array(message.data);
-      const bytes = guard(() => (type === 'part-write' ? part.write(data, new Uint8Array(message.verdicts))
-        : type === 'part-scan' ? part.scan(data, message.last) : part.scrub(data, message.last)), () => 0, null);
-      self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
+      // A part read from the file comes as an ArrayBuffer, a decided part to write as
+      // the Uint8Array its scrub gave back; either way its buffer is now this worker's.
+      const data = message.data instanceof ArrayBuffer ? new Uint8Array(message.data) : message.data;
+      if (type === 'part-scan') {
+        const bytes = guard(() => part.scan(data, message.last), () => 0, null);
+        self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
+        return;
+      }
+      const length = guard(() => (type === 'part-write' ? part.write(data, new Uint8Array(message.verdicts)) : part.scrub(data, message.last)), () => 0, null);
+      // The result goes back in the buffer the part came in (the engine has its own copy
+      // of the part by now), which it nearly always fits: a new buffer for each was fresh
+      // memory that the kernel faulted in page by page, here and wherever it went next.
+      const room = new Uint8Array(data.buffer);
+      const out = length <= room.length ? room : new Uint8Array(length);
+      guard(() => part.takeResult(out), () => 0, null);
+      self.postMessage({ id, type: 'result', result: out.subarray(0, length) }, [out.buffer]);
       return;
     }
     default:

@@ -128,6 +128,15 @@ async function run(message) {
       const room = new Uint8Array(data.buffer);
       const out = length <= room.length ? room : new Uint8Array(length);
       guard(() => part.takeResult(out), () => 0, null);
+      if (type === 'part-write') {
+        // The written rows become the outputs' Blobs here (their bytes copied to the
+        // browser's blob store), while the engine worker gives the next parts their
+        // verdicts; it only puts them in order.
+        const cleaned = Number(new DataView(out.buffer, 0, 8).getBigUint64(0, true));
+        const result = { cleaned: new Blob([out.subarray(8, 8 + cleaned)]), removed: new Blob([out.subarray(8 + cleaned, length)]) };
+        self.postMessage({ id, type: 'result', result });
+        return;
+      }
       self.postMessage({ id, type: 'result', result: out.subarray(0, length) }, [out.buffer]);
       return;
     }
@@ -210,8 +219,8 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
   const size = input?.size ?? input?.byteLength ?? 0;
   let rows = 0;
   const sinks = {
-    cleaned: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => cleaned.push(new Blob([bytes])),
-    removed: (/** @type {Uint8Array<ArrayBuffer>} */ bytes) => removed.push(new Blob([bytes])),
+    cleaned: (/** @type {Uint8Array<ArrayBuffer> | Blob} */ bytes) => cleaned.push(bytes instanceof Blob ? bytes : new Blob([bytes])),
+    removed: (/** @type {Uint8Array<ArrayBuffer> | Blob} */ bytes) => removed.push(bytes instanceof Blob ? bytes : new Blob([bytes])),
     progress: (/** @type {{phase: string, twoPasses: boolean, rows: number, bytes: number}} */ p) => {
       rows = p.rows;
       const part = size > 0 ? Math.min(1, p.bytes / size) : 1;
@@ -391,7 +400,7 @@ class PartClient {
  * @param {Blob} input
  * @param {number} count  part workers (startParts has started them)
  * @param {() => number} rowsSoFar
- * @param {{cleaned: (bytes: Uint8Array) => void, removed: (bytes: Uint8Array) => void}} sinks  the job's outputs
+ * @param {{cleaned: (bytes: Uint8Array | Blob) => void, removed: (bytes: Uint8Array | Blob) => void}} sinks  the job's outputs
  */
 async function runParts(job, input, count, rowsSoFar, sinks) {
   warmStop = true;
@@ -489,7 +498,7 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
       // order); the part workers write the parts' rows with them meanwhile, in parallel,
       // and the written rows go to the outputs in part order, after the header rows.
       guard(() => job.flushOutputs(), rowsSoFar, input);
-      /** @type {Promise<Uint8Array>[]} */
+      /** @type {Promise<{cleaned: Blob, removed: Blob}>[]} */
       const written = [];
       for (let i = 0; i < kept.length; i++) {
         const bytes = /** @type {Uint8Array} */ (kept[i]);
@@ -500,10 +509,9 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         written.push(write);
       }
       for (const write of written) {
-        const out = await write;
-        const cleaned = Number(new DataView(out.buffer, out.byteOffset, 8).getBigUint64(0, true));
-        if (cleaned > 0) sinks.cleaned(out.subarray(8, 8 + cleaned));
-        if (out.length > 8 + cleaned) sinks.removed(out.subarray(8 + cleaned));
+        const { cleaned, removed } = await write;
+        if (cleaned.size > 0) sinks.cleaned(cleaned);
+        if (removed.size > 0) sinks.removed(removed);
       }
       if (stopped !== null) guard(() => job.scrubRest(stopped), rowsSoFar, input);
       return await finish();

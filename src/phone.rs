@@ -50,23 +50,34 @@ impl Number {
 
     /// "+441212941091".
     pub fn e164(&self) -> String {
-        // The digits written by hand: `format!` costs several times as much, once a row.
-        let mut buf = [0u8; 20];
-        let digits = crate::output::decimal(self.key, &mut buf);
-        let mut e164 = String::with_capacity(1 + digits.len());
-        e164.push('+');
-        e164.extend(digits.iter().map(|&d| char::from(d)));
-        e164
+        self.e164_in(&mut [0; 21]).to_string()
+    }
+
+    /// "+441212941091", written into `buf`: no allocation, once a row. (The digits
+    /// written by hand: `format!` costs several times as much.)
+    pub fn e164_in<'b>(&self, buf: &'b mut [u8; 21]) -> &'b str {
+        let mut digits = [0u8; 20];
+        let digits = crate::output::decimal(self.key, &mut digits);
+        buf[0] = b'+';
+        buf[1..=digits.len()].copy_from_slice(digits);
+        std::str::from_utf8(&buf[..=digits.len()]).expect("ASCII digits")
     }
 
     /// The number written as the policy asks (`Original` is the caller's raw cell).
     pub fn format(&self, format: PhoneFormat) -> String {
+        self.format_in(format, &mut [0; 21]).into_owned()
+    }
+
+    /// [`Number::format`], E.164 written into `buf` (see [`Number::e164_in`]).
+    pub fn format_in<'b>(&self, format: PhoneFormat, buf: &'b mut [u8; 21]) -> Cow<'b, str> {
         match format {
-            PhoneFormat::E164 | PhoneFormat::Original => self.e164(),
+            PhoneFormat::E164 | PhoneFormat::Original => Cow::Borrowed(self.e164_in(buf)),
             PhoneFormat::International => {
-                self.parsed.format().mode(Mode::International).to_string()
+                Cow::Owned(self.parsed.format().mode(Mode::International).to_string())
             }
-            PhoneFormat::National => self.parsed.format().mode(Mode::National).to_string(),
+            PhoneFormat::National => {
+                Cow::Owned(self.parsed.format().mode(Mode::National).to_string())
+            }
         }
     }
 

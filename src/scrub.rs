@@ -842,8 +842,7 @@ impl<'a> RowEval<'a> {
             let mut refuses = false;
             if let (Some(rule), Some(col)) = (&self.consent, plan.consent) {
                 let cell = text(record, col);
-                part.values.record(&cell);
-                if !rule.is_granted(&cell) {
+                if !part.values.record_granted(&cell, rule) {
                     refuses = true;
                     reasons.insert(Reason::NoConsent);
                 }
@@ -873,10 +872,11 @@ impl<'a> RowEval<'a> {
                 }
             }
         }
+        let mut e164 = [0; 21];
         let formatted = number
             .as_ref()
             .filter(|_| s.policy.output.phone_format != PhoneFormat::Original)
-            .map(|n| n.format(s.policy.output.phone_format));
+            .map(|n| n.format_in(s.policy.output.phone_format, &mut e164));
         // A row that passes every rule goes to the cleaned list unless it turns out a
         // duplicate; one that does not goes to the removed list (in flag mode, every row
         // to the cleaned list). Hashes go to the cleaned list only (the removed list is

@@ -309,7 +309,10 @@ mod tests {
     #[test]
     fn row_writer_writes_what_the_csv_writer_writes() {
         let mut next = crate::xorshift(0xc5f);
-        let alphabet: [&[u8]; 12] = [
+        let alphabet: [&[u8]; 15] = [
+            b"\t",
+            "\u{3000}".as_bytes(),
+            "\u{ff1d}".as_bytes(),
             b"a",
             b"1",
             b",",
@@ -333,7 +336,7 @@ mod tests {
                 for _ in 0..fields {
                     let len = (next() % 6) as usize;
                     let cell: Vec<u8> = (0..len)
-                        .flat_map(|_| alphabet[(next() % 12) as usize].iter().copied())
+                        .flat_map(|_| alphabet[(next() % 15) as usize].iter().copied())
                         .collect();
                     reference.field(&cell).unwrap();
                     writer.field(&mut got, &cell);

@@ -523,9 +523,9 @@ impl PartWorker {
         self.result.len()
     }
 
-    /// Writes a decided part's rows with the final reasons `mergeVerdicts` gave: the
-    /// length (see `takeResult`) of the cleaned rows' length (8 bytes, little-endian), the
-    /// cleaned rows, the removed rows.
+    /// Writes a decided part's rows with the final reasons `mergeVerdicts` gave. The
+    /// result (see `takeResult`) is the cleaned rows' length (8 bytes, little-endian), the
+    /// cleaned rows, the removed rows; returns its length.
     pub fn write(&mut self, part: &[u8], verdicts: &[u8]) -> Result<usize, JsValue> {
         self.result = self
             .engine

@@ -210,8 +210,6 @@ fn golden_corpus_sample_agrees_in_wasm() {
     );
 }
 
-/// A list of about 9 MiB (three parts), messy enough for every rule, with a quoted field
-/// holding a line break every few rows.
 /// A part worker's last `scrub` or `write` result, taken as the page takes it: into the
 /// front of a buffer with room to spare (the one its part came in).
 fn taken(worker: &mut wasm::PartWorker, len: usize) -> Vec<u8> {
@@ -220,6 +218,8 @@ fn taken(worker: &mut wasm::PartWorker, len: usize) -> Vec<u8> {
     out.subarray(0, len as u32).to_vec()
 }
 
+/// A list of about 9 MiB (three parts), messy enough for every rule, with a quoted field
+/// holding a line break every few rows.
 fn big_list() -> String {
     let phones = [
         "0121 294 1091",

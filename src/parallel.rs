@@ -300,16 +300,14 @@ pub struct Coordinator {
     /// Line ends before the next part to merge.
     lines: u64,
     rows_scanned: u64,
-    /// The input's SHA-256 when the caller computed it (the page, with the browser's
-    /// own SHA-256, while the parts run); else it is computed here as parts are merged.
-    input_sha256: Option<String>,
+    /// Who works out the input's SHA-256: the merges (into `hash`), or the part workers
+    /// ([`Coordinator::hash_start`]).
+    hashing: Hashing,
     /// The biggest list read once when consent is checked ([`ONE_READ_MAX_BYTES`]).
     one_read_max: u64,
     /// Set by [`Coordinator::context_json`]: whether the parts' context had the opt-out
     /// lists' digests (see [`Coordinator::numbers_in_merge`]).
     parts_had_digests: bool,
-    /// Set by [`Coordinator::hash_later`]: the caller gives the SHA-256 before `finish`.
-    sha_later: bool,
     /// A list read once: its dedupe, worked out as the parts' refusals are merged
     /// ([`DedupeAhead`]), from part 0 on; none once a part ended inside a record (the rest
     /// of the list is then read in one piece and deduped as it is read).
@@ -339,10 +337,9 @@ impl Coordinator {
             merger: None,
             hash: Sha256Reader::default(),
             rows_scanned: 0,
-            input_sha256: None,
+            hashing: Hashing::Merges,
             one_read_max: ONE_READ_MAX_BYTES,
             parts_had_digests: false,
-            sha_later: false,
             ahead: None,
         })
     }
@@ -459,35 +456,40 @@ impl Coordinator {
         Ok(())
     }
 
-    /// Gives the input's SHA-256 (lowercase hex) instead of having it computed here as
-    /// the parts are merged. Before [`Coordinator::finish`]; given before the first merge
-    /// (or after [`Coordinator::hash_later`]), no part is hashed here.
-    pub fn set_input_sha256(&mut self, hex: String) -> Result<()> {
-        if hex.len() != 64
-            || !hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
-            return Err(Error::policy(
-                "the input's SHA-256 must be 64 lowercase hex digits",
-            ));
-        }
-        self.input_sha256 = Some(hex);
-        Ok(())
+    /// Starts the SHA-256 of the input to be worked out by the part workers, each part in
+    /// the one that decides it ([`PartEngine::hash`]), in file order, the state carried
+    /// from part to part: returns the state to hash part 0 from (the header rows hashed).
+    /// The merges hash nothing from now on; the state after the last part goes to
+    /// [`Coordinator::hash_end`]. Before the first merge.
+    pub fn hash_start(&mut self, src: &(impl ReadAt + ?Sized)) -> io::Result<Vec<u8>> {
+        let mut sha = ChainedSha256::default();
+        let header = read_range(src, 0, self.layout.parts[0].0)?;
+        sha.update(&header);
+        self.hashing = Hashing::Chain(None);
+        Ok(sha.to_bytes())
     }
 
-    /// Says the caller will give the input's SHA-256 ([`Coordinator::set_input_sha256`])
-    /// before [`Coordinator::finish`], so the merge does not hash the parts; without it
-    /// by then, `finish` hashes the whole input.
-    pub fn hash_later(&mut self) {
-        self.sha_later = true;
+    /// The state after the last part (see [`Coordinator::hash_start`]). False when it is
+    /// not a state of the whole input (its length is not the input's): then, as when it
+    /// never comes, [`Coordinator::finish`] hashes the whole input.
+    pub fn hash_end(&mut self, src: &(impl ReadAt + ?Sized), state: &[u8]) -> bool {
+        match ChainedSha256::from_bytes(state) {
+            Some(sha) if sha.len() == src.size() && matches!(self.hashing, Hashing::Chain(_)) => {
+                self.hashing = Hashing::Chain(Some(sha.hex()));
+                true
+            }
+            _ => {
+                self.hashing = Hashing::Whole;
+                false
+            }
+        }
     }
 
     fn feed_hash(&mut self, src: &(impl ReadAt + ?Sized), start: u64, end: u64) -> io::Result<()> {
-        if self.input_sha256.is_some() || self.sha_later {
-            return Ok(());
+        match self.hashing {
+            Hashing::Merges => self.hash.feed(src, start, end),
+            Hashing::Chain(_) | Hashing::Whole => Ok(()),
         }
-        self.hash.feed(src, start, end)
     }
 
     /// Starts the scrub: the header rows, and the lines counted again from the top.
@@ -596,13 +598,14 @@ impl Coordinator {
     pub fn finish(&mut self, src: &(impl ReadAt + ?Sized)) -> Result<Report> {
         let merger = self.merger.take().expect("start_scrub first");
         let mut hash = std::mem::take(&mut self.hash);
-        let sha = match self.input_sha256.take() {
-            Some(sha) => sha,
-            None if self.sha_later => {
+        let sha = match std::mem::replace(&mut self.hashing, Hashing::Merges) {
+            Hashing::Chain(Some(sha)) => sha,
+            Hashing::Merges => hash.hex(),
+            Hashing::Chain(None) | Hashing::Whole => {
+                hash = Sha256Reader::default();
                 hash.feed(src, 0, src.size())?;
                 hash.hex()
             }
-            None => hash.hex(),
         };
         self.scrubber
             .finish_scrub(&self.plan, &self.layout.sniffed, merger, src.size(), sha)
@@ -711,6 +714,16 @@ impl PartEngine {
             plan,
             sniffed,
         })
+    }
+
+    /// Hashes a part's bytes on from `state` (a [`ChainedSha256`] state: from
+    /// [`Coordinator::hash_start`] for part 0, else from the part before), and returns the
+    /// state after it.
+    pub fn hash(state: &[u8], bytes: &[u8]) -> Result<Vec<u8>> {
+        let mut sha = ChainedSha256::from_bytes(state)
+            .ok_or_else(|| Error::policy("a part's SHA-256 state is not one"))?;
+        sha.update(bytes);
+        Ok(sha.to_bytes())
     }
 
     /// Scans one part (`last`: it runs to the end of the file).
@@ -898,6 +911,20 @@ impl Drop for StopOnPanic<'_> {
     }
 }
 
+/// Who feeds a [`Coordinator`]'s SHA-256 of the input.
+#[derive(Clone, Debug)]
+enum Hashing {
+    /// The merges, each part as it is merged (read again from the input).
+    Merges,
+    /// The part workers, each part in the one that decides it, the state carried from
+    /// part to part ([`Coordinator::hash_start`], [`ChainedSha256`]); the digest once the
+    /// state after the last part is in ([`Coordinator::hash_end`]).
+    Chain(Option<String>),
+    /// Nobody: the state after the last part was not the whole input's; `finish` hashes
+    /// the whole input.
+    Whole,
+}
+
 /// The report's SHA-256 of the input, fed in file order.
 #[derive(Default)]
 struct Sha256Reader(sha2::Sha256);
@@ -926,6 +953,121 @@ impl Sha256Reader {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+}
+
+/// SHA-256 that stops in one worker and goes on in another: its state (the chaining
+/// value, the bytes hashed so far and those of the block not yet complete) travels as
+/// bytes ([`ChainedSha256::to_bytes`], at most 103). The page's part workers hash the
+/// list this way, each part in the worker that decides it, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainedSha256 {
+    h: [u32; 8],
+    len: u64,
+    tail: Vec<u8>,
+}
+
+impl Default for ChainedSha256 {
+    fn default() -> Self {
+        ChainedSha256 {
+            h: [
+                0x6a09_e667,
+                0xbb67_ae85,
+                0x3c6e_f372,
+                0xa54f_f53a,
+                0x510e_527f,
+                0x9b05_688c,
+                0x1f83_d9ab,
+                0x5be0_cd19,
+            ],
+            len: 0,
+            tail: Vec::with_capacity(64),
+        }
+    }
+}
+
+impl ChainedSha256 {
+    /// Hashes `bytes` on from where the state is.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if !self.tail.is_empty() {
+            let take = (64 - self.tail.len()).min(bytes.len());
+            self.tail.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.tail.len() < 64 {
+                return;
+            }
+            let tail = std::mem::take(&mut self.tail);
+            self.compress(&tail);
+            self.tail = tail;
+            self.tail.clear();
+        }
+        let whole = bytes.len() / 64 * 64;
+        self.compress(&bytes[..whole]);
+        self.tail.extend_from_slice(&bytes[whole..]);
+    }
+
+    /// Bytes hashed so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when nothing was hashed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `blocks`: whole 64-byte blocks.
+    fn compress(&mut self, blocks: &[u8]) {
+        use sha2::digest::generic_array::GenericArray;
+        for block in blocks.chunks_exact(64) {
+            sha2::compress256(
+                &mut self.h,
+                std::slice::from_ref(GenericArray::from_slice(block)),
+            );
+        }
+    }
+
+    /// The digest, as lowercase hex.
+    pub fn hex(mut self) -> String {
+        let bits = self.len.wrapping_mul(8);
+        let mut last = std::mem::take(&mut self.tail);
+        last.push(0x80);
+        while last.len() % 64 != 56 {
+            last.push(0);
+        }
+        last.extend_from_slice(&bits.to_be_bytes());
+        self.compress(&last);
+        self.h.iter().map(|w| format!("{w:08x}")).collect()
+    }
+
+    /// The state as bytes: the chaining value, the length (little-endian), the tail.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(40 + self.tail.len());
+        for w in self.h {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.extend_from_slice(&self.len.to_le_bytes());
+        out.extend_from_slice(&self.tail);
+        out
+    }
+
+    /// A state from [`ChainedSha256::to_bytes`]; `None` for bytes that are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<ChainedSha256> {
+        if !(40..40 + 64).contains(&bytes.len()) {
+            return None;
+        }
+        let word = |i: usize| u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4"));
+        let len = u64::from_le_bytes(bytes[32..40].try_into().expect("8"));
+        let tail = bytes[40..].to_vec();
+        if len % 64 != tail.len() as u64 {
+            return None;
+        }
+        Some(ChainedSha256 {
+            h: std::array::from_fn(word),
+            len,
+            tail,
+        })
     }
 }
 
@@ -1211,5 +1353,122 @@ mod tests {
         }
         // None at all: the end of the list.
         assert_eq!(line_start_after(&[b'x'; 9000][..], 10).unwrap(), None);
+    }
+
+    /// The report's SHA-256 of `list` scrubbed in parts of 4 KiB, merged here, with
+    /// `hash(coordinator, i, part, last)` called before each part's merge.
+    fn sha_when(list: &[u8], hash: impl Fn(&mut Coordinator, usize, &[u8], bool)) -> String {
+        let policy = crate::Policy::from_json(r#"{"phoneColumn":"phone","defaultRegion":"GB"}"#);
+        let today = crate::rules::dates::parse_iso("2026-01-01").unwrap();
+        let scrubber = Scrubber::new(policy.unwrap(), today).unwrap();
+        let layout = layout(&scrubber, list, 4096)
+            .unwrap()
+            .expect("cut into parts");
+        let mut job = Coordinator::with_layout(scrubber, layout).unwrap();
+        let engine = PartEngine::new(&job.context_json()).unwrap();
+        let (mut cleaned, mut removed) = (Vec::new(), Vec::new());
+        job.start_scrub(list, &mut cleaned, &mut removed).unwrap();
+        let parts = job.parts().to_vec();
+        assert!(parts.len() >= 5, "{} parts", parts.len());
+        for (i, &(start, end)) in parts.iter().enumerate() {
+            let bytes = &list[start as usize..end as usize];
+            let last = i + 1 == parts.len();
+            hash(&mut job, i, bytes, last);
+            let part = engine.scrub_part(bytes, last);
+            let (merged, _) = job
+                .merge_scrub(list, i, part, &mut cleaned, &mut removed)
+                .unwrap();
+            assert!(merged);
+        }
+        job.finish(list).unwrap().input_sha256
+    }
+
+    #[test]
+    fn a_chained_sha256_is_the_sha256_however_it_is_cut_and_carried() {
+        use sha2::Digest;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for size in [0usize, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 70_000] {
+            let bytes: Vec<u8> = (0..size).map(|_| random() as u8).collect();
+            let expected: String = sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            for _ in 0..20 {
+                // Cut anywhere (pieces of 0 bytes too), each piece hashed by a state
+                // carried over as bytes.
+                let mut state = ChainedSha256::default().to_bytes();
+                let mut at = 0;
+                while at < size {
+                    let n = (random() as usize % 300).min(size - at);
+                    let mut sha = ChainedSha256::from_bytes(&state).expect("a state");
+                    sha.update(&bytes[at..at + n]);
+                    state = sha.to_bytes();
+                    at += n;
+                }
+                let sha = ChainedSha256::from_bytes(&state).expect("a state");
+                assert_eq!(sha.len(), size as u64);
+                assert_eq!(sha.hex(), expected, "{size} bytes");
+            }
+        }
+        // Not a state: too short, too long, a tail that does not fit the length.
+        let mut sha = ChainedSha256::default();
+        sha.update(b"abc");
+        let state = sha.to_bytes();
+        assert_eq!(ChainedSha256::from_bytes(&state), Some(sha));
+        assert_eq!(ChainedSha256::from_bytes(&state[..39]), None);
+        assert_eq!(ChainedSha256::from_bytes(&[0; 104]), None);
+        assert_eq!(ChainedSha256::from_bytes(&state[..42]), None);
+    }
+
+    #[test]
+    fn the_input_is_hashed_by_the_merges_or_from_part_to_part() {
+        use sha2::Digest;
+        let mut list = b"name,phone\n".to_vec();
+        for i in 0..2000 {
+            list.extend_from_slice(format!("Row {i},+44 7400 {:06}\n", i * 7).as_bytes());
+        }
+        let expected: String = sha2::Sha256::digest(&list)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        // By the merges (nothing started).
+        assert_eq!(sha_when(&list, |_, _, _, _| {}), expected);
+        // Carried from part to part, as by the page's part workers; the state after the
+        // last part ends it. A state that is not the whole list's (a part missed, or the
+        // last given again) is refused, and `finish` hashes the whole list; so it does
+        // when none comes (the phase that hashed stopped early).
+        for (skip, end) in [
+            (None, true),
+            (Some(3), true),
+            (Some(usize::MAX), true),
+            (None, false),
+        ] {
+            let state = std::cell::RefCell::new(Vec::new());
+            let chained = |job: &mut Coordinator, i: usize, bytes: &[u8], last: bool| {
+                if i == 0 {
+                    *state.borrow_mut() = job.hash_start(list.as_slice()).unwrap();
+                }
+                if skip != Some(i) {
+                    let next = PartEngine::hash(&state.borrow(), bytes).unwrap();
+                    *state.borrow_mut() = next;
+                }
+                if last && skip == Some(usize::MAX) {
+                    let again = PartEngine::hash(&state.borrow(), bytes).unwrap();
+                    *state.borrow_mut() = again;
+                }
+                if last && end {
+                    let whole = job.hash_end(list.as_slice(), &state.borrow());
+                    assert_eq!(whole, skip.is_none(), "{skip:?}");
+                }
+            };
+            assert_eq!(sha_when(&list, chained), expected, "{skip:?} {end}");
+        }
+        assert!(PartEngine::hash(b"not a state", b"x").is_err());
     }
 }

@@ -268,8 +268,10 @@ impl crate::parallel::ReadAt for BlobAt {
 /// The opt-out lists are read by `start`, or, for a job whose parts are decided once
 /// (every job but one scanned first), by `readOptOuts()`: call it once the first parts
 /// are with the part workers, so that they need not wait for it (the first merge of a
-/// scrub part reads them if it was not called). `hashLater()` then `setInputSha256(hex)`
-/// before `finish()`: the merges do not hash the input.
+/// scrub part reads them if it was not called). The report's SHA-256 of the input: by the
+/// merges (reading the list again), or by the part workers in the first phase:
+/// `hashStart()` gives the state to hash part 0 from, `PartWorker.hash(state, bytes)` each
+/// part in file order, and `hashEnd(state)` takes the state after the last.
 #[wasm_bindgen]
 pub struct ParallelScrub {
     job: crate::parallel::Coordinator,
@@ -362,11 +364,22 @@ impl ParallelScrub {
         .inspect_err(|err| self.opt_outs_error = Some(err.clone()))
     }
 
-    /// Says `setInputSha256` comes before `finish`, so the merges do not hash the input
-    /// (without it by then, `finish` hashes the whole input).
-    #[wasm_bindgen(js_name = hashLater)]
-    pub fn hash_later(&mut self) {
-        self.job.hash_later();
+    /// Starts the report's SHA-256 of the input in the part workers (`PartWorker.hash`,
+    /// each part in the one that decides it, in file order, the state carried from part
+    /// to part): the state to hash part 0 from. Then `hashEnd(state)` with the state after
+    /// the last part, before `finish`.
+    #[wasm_bindgen(js_name = hashStart)]
+    pub fn hash_start(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.job
+            .hash_start(&self.src)
+            .map_err(|e| to_js_error(e.into()))
+    }
+
+    /// The state after the last part (see `hashStart`). False when it is not one of the
+    /// whole input: `finish` then hashes the input itself, as when it never comes.
+    #[wasm_bindgen(js_name = hashEnd)]
+    pub fn hash_end(&mut self, state: &[u8]) -> bool {
+        self.job.hash_end(&self.src, state)
     }
 
     fn report_progress(&self, progress: crate::Progress) {
@@ -407,14 +420,6 @@ impl ParallelScrub {
     #[wasm_bindgen(js_name = scanRest)]
     pub fn scan_rest(&mut self, i: usize) -> Result<(), JsValue> {
         self.job.scan_rest(&self.src, i).map_err(to_js_error)
-    }
-
-    /// Gives the input's SHA-256 (lowercase hex, e.g. from `crypto.subtle.digest`) so the
-    /// merge does not compute it. Before `startScrub`, or after `hashLater()` before
-    /// `finish`.
-    #[wasm_bindgen(js_name = setInputSha256)]
-    pub fn set_input_sha256(&mut self, hex: String) -> Result<(), JsValue> {
-        self.job.set_input_sha256(hex).map_err(to_js_error)
     }
 
     /// Writes the header rows: the scrub's parts may be merged from now on.
@@ -510,6 +515,13 @@ impl PartWorker {
             engine: crate::parallel::PartEngine::new(context).map_err(to_js_error)?,
             result: Vec::new(),
         })
+    }
+
+    /// Hashes a part for the report's SHA-256 of the input, on from `state` (from
+    /// `ParallelScrub.hashStart()` for part 0, else what this gave for the part before,
+    /// perhaps in another part worker); returns the state after it.
+    pub fn hash(state: &[u8], bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+        crate::parallel::PartEngine::hash(state, bytes).map_err(to_js_error)
     }
 
     /// Scans one part.

@@ -309,18 +309,31 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
         assert!(parts >= 2, "{parts} parts");
         assert!(job.two_passes());
         assert!(job.reads_once(), "a 9 MiB list is read once");
-        if written_elsewhere {
-            // As the page does, which gives the browser's SHA-256 of the list: here it is
-            // not given, so `finish` hashes the whole list (compared below).
-            job.hash_later();
-        }
         let mut worker = wasm::PartWorker::new(&job.context()).unwrap();
         // The bytes the coordinating worker reads and hands over.
         let part = |i: usize| &text.as_bytes()[ranges[2 * i] as usize..ranges[2 * i + 1] as usize];
+        // The page has the part workers hash the parts in the first phase, each from the
+        // state the part before left (done here in turn); without that (read once,
+        // merged here) the merges hash the list. The reports' SHA-256 are compared below.
+        let mut state = if written_elsewhere || !read_once {
+            Some(job.hash_start().unwrap())
+        } else {
+            None
+        };
+        let mut hash = |i: usize, last: bool, job: &mut wasm::ParallelScrub| {
+            if let Some(from) = &state {
+                let after = wasm::PartWorker::hash(from, part(i)).unwrap();
+                if last {
+                    assert!(job.hash_end(&after), "the state after the last part");
+                }
+                state = Some(after);
+            }
+        };
         let mut stopped = None;
         if read_once {
             let mut kept = Vec::new();
             for i in 0..parts {
+                hash(i, i + 1 == parts, &mut job);
                 let len = worker.scrub(part(i), i + 1 == parts);
                 if i == 0 {
                     // A buffer too short for the result is refused, and the result kept.
@@ -364,6 +377,7 @@ fn a_list_read_in_parts_matches_the_row_by_row_scrub() {
             }
         } else {
             for i in 0..parts {
+                hash(i, i + 1 == parts, &mut job);
                 if !job
                     .merge_scan(i, &worker.scan(part(i), i + 1 == parts))
                     .unwrap()

@@ -26,6 +26,8 @@
 // of 8 MiB or more is cut into parts (runParts): this worker reads each part and transfers
 // it to a part worker (this script again, in a nested worker: 'part-context', 'part-scan',
 // 'part-scrub', 'part-write', 'part-warm' requests), and merges the results in file order.
+// The part workers also work out the report's SHA-256 of the list, each part in turn, the
+// hash's state passed from one to the next (HashRing).
 // When consent is checked, a list of up to 128 MiB is still decided in one read (its
 // decided parts are kept until all are in; then this worker gives every row its final
 // reasons, in order, and the part workers write the rows); a bigger one is scanned for
@@ -103,6 +105,8 @@ async function run(message) {
     case 'part-context':
       partEngine?.free();
       partEngine = null;
+      partRing?.close();
+      partRing = message.ring ? new HashRing(message.ring) : null;
       partEngine = new engine.PartWorker(message.context);
       reply(id, 'result', { result: null });
       return;
@@ -116,9 +120,21 @@ async function run(message) {
       // A part read from the file comes as an ArrayBuffer, a decided part to write as
       // the Uint8Array its scrub gave back; either way its buffer is now this worker's.
       const data = message.data instanceof ArrayBuffer ? new Uint8Array(message.data) : message.data;
+      /** The SHA-256 state after this part, when it is the last (see HashRing). */
+      let hashEnd;
+      if (typeof message.hash === 'number' && partRing) {
+        // The report's SHA-256 of the input goes on from the part before (part 0: from
+        // the engine worker), before the part is decided, so the next one need not wait.
+        const ring = partRing;
+        const state = message.hashState ?? (await ring.stateFor(message.hash));
+        if (partEngine !== part) throw new Error('a part of a job that has ended');
+        const after = guard(() => engine.PartWorker.hash(state, data), () => 0, null);
+        if (message.hash + 1 < message.parts) ring.next.postMessage({ n: message.hash + 1, state: after });
+        else hashEnd = after;
+      }
       if (type === 'part-scan') {
         const bytes = guard(() => part.scan(data, message.last), () => 0, null);
-        self.postMessage({ id, type: 'result', result: bytes }, [bytes.buffer]);
+        self.postMessage({ id, type: 'result', result: bytes, hashEnd }, [bytes.buffer]);
         return;
       }
       const length = guard(() => (type === 'part-write' ? part.write(data, new Uint8Array(message.verdicts)) : part.scrub(data, message.last)), () => 0, null);
@@ -137,7 +153,7 @@ async function run(message) {
         self.postMessage({ id, type: 'result', result });
         return;
       }
-      self.postMessage({ id, type: 'result', result: out.subarray(0, length) }, [out.buffer]);
+      self.postMessage({ id, type: 'result', result: out.subarray(0, length), hashEnd }, [out.buffer]);
       return;
     }
     default:
@@ -331,14 +347,63 @@ function startWarmUp() {
   return warming;
 }
 
-/** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
-const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
 /** Part workers at most (each holds an engine instance). */
 const MAX_PART_WORKERS = 4;
 /** This worker's part workers, started on the first large scrub and kept. @type {PartClient[]} */
 let partPool = [];
 /** The engine a part worker decides parts with, for the job of the last context. @type {PartWorker | null} */
 let partEngine = null;
+/** A part worker's place in the ring that hashes the parts, for the last context. @type {HashRing | null} */
+let partRing = null;
+
+/**
+ * The report's SHA-256 of the input is worked out by the part workers as they decide the
+ * first phase's parts: each part in the worker that decides it, just before, in file
+ * order, the hash's state (ChainedSha256 in src/parallel.rs, at most 103 bytes) going
+ * from the worker of one part to the worker of the next over a ring of MessageChannels
+ * (part n goes to worker n % count, so the next part's worker is the next in the ring).
+ * The browser's own SHA-256 (crypto.subtle.digest) takes the whole list in one buffer:
+ * the list was read a second time and copied once more for it, 180 MB of fresh memory
+ * for the 90 MB benchmark list; a list over 128 MiB was hashed by the merges instead,
+ * each part read again at the end (README, Speed, has the figures).
+ */
+class HashRing {
+  /** @param {{prev: MessagePort, next: MessagePort}} ports */
+  constructor({ prev, next }) {
+    this.prev = prev;
+    this.next = next;
+    /** States that came before their part. @type {Map<number, Uint8Array>} */
+    this.states = new Map();
+    /** Parts waiting for their state. @type {Map<number, {resolve: (state: Uint8Array) => void, reject: (err: Error) => void}>} */
+    this.waiting = new Map();
+    prev.onmessage = (/** @type {MessageEvent} */ event) => {
+      const { n, state } = event.data;
+      const waiting = this.waiting.get(n);
+      this.waiting.delete(n);
+      if (waiting) waiting.resolve(state);
+      else this.states.set(n, state);
+    };
+  }
+
+  /**
+   * The state to hash part `n` from, once the worker of part n - 1 has sent it.
+   * @param {number} n
+   * @returns {Promise<Uint8Array>}
+   */
+  stateFor(n) {
+    const state = this.states.get(n);
+    this.states.delete(n);
+    return state ? Promise.resolve(state) : new Promise((resolve, reject) => this.waiting.set(n, { resolve, reject }));
+  }
+
+  /** Ends the ring (a new job's context): a part still waiting for its state fails. */
+  close() {
+    this.prev.close();
+    this.next.close();
+    for (const { reject } of this.waiting.values()) reject(new Error('a part of a job that has ended'));
+    this.waiting.clear();
+  }
+}
 
 /** The script part workers run: this one. (The one-file build swaps in a URL of its own.) */
 const partWorkerUrl = () => self.location.href;
@@ -350,12 +415,15 @@ class PartClient {
     this.wasmUrl = wasmUrl;
     /** Whether the worker was asked to load its engine. */
     this.warmed = false;
+    /** The SHA-256 state after the last part, when this worker hashed it. @type {Uint8Array | undefined} */
+    this.hashEnd = undefined;
     this.worker = new Worker(partWorkerUrl(), { type: 'module', name: 'phonescrub-part' });
     this.nextId = 1;
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: any) => void}>} */
     this.pending = new Map();
     this.worker.onmessage = (/** @type {MessageEvent} */ event) => {
-      const { id, type, result, error } = event.data ?? {};
+      const { id, type, result, error, hashEnd } = event.data ?? {};
+      if (hashEnd) this.hashEnd = hashEnd;
       const call = this.pending.get(id);
       if (!call || type === 'progress') return;
       this.pending.delete(id);
@@ -408,15 +476,6 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
     const pool = partPool.slice(0, count);
     const ranges = job.parts();
     const parts = ranges.length / 2;
-    // The report's SHA-256 of the input: for a list that fits easily in memory, the
-    // browser's own (native code, off this thread) while the parts run; else the engine
-    // hashes the list as it merges the parts (about 0.5 s of this worker's time a 90 MB).
-    const digest = input.size <= DIGEST_IN_MEMORY_BYTES && self.crypto?.subtle
-      ? input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null)
-      : null;
-    // Given before finish (below): the merges need not hash the parts (without it then,
-    // finish hashes the list).
-    if (digest) job.hashLater();
     /**
      * The opt-out lists, read here once the first parts are with the part workers (they
      * are decided without them; the merge checks every row against them), so that the
@@ -435,14 +494,25 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
      * Has the part workers decide every part (`kind`) and hands each result to `merge` in
      * file order; when a part ended inside a quoted field, `rest(i)` reads on from its
      * start in one piece and the phase ends there. Returns that part's index, or null.
+     * With `hash` (the first phase), the part workers also hash the parts, in file order
+     * (the report's SHA-256 of the input: see HashRing).
      * @param {'scan' | 'scrub'} kind
      * @param {(i: number, bytes: Uint8Array) => boolean} merge
      * @param {(i: number) => void} rest
+     * @param {boolean} hash
      * @returns {Promise<number | null>}
      */
-    const phase = async (kind, merge, rest) => {
+    const phase = async (kind, merge, rest, hash) => {
       const context = job.context();
-      await Promise.all(pool.map((w) => w.call({ type: 'part-context', context })));
+      // With `hash`, the part workers hash the parts, in a ring (see HashRing).
+      const hashState = hash ? guard(() => job.hashStart(), rowsSoFar, input) : undefined;
+      const channels = hash ? pool.map(() => new MessageChannel()) : [];
+      await Promise.all(pool.map((w, k) => {
+        w.hashEnd = undefined;
+        if (!hash) return w.call({ type: 'part-context', context });
+        const ring = { prev: channels[(k + pool.length - 1) % pool.length].port2, next: channels[k].port1 };
+        return w.call({ type: 'part-context', context, ring }, [ring.prev, ring.next]);
+      }));
       /** @type {Map<number, Promise<Uint8Array>>} */
       const inflight = new Map();
       let next = 0;
@@ -455,7 +525,8 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
           // hands it over, so part workers only compute: reading it themselves, they spent
           // 8% of their profile samples blocked in FileReaderSync on the benchmark list.
           const part = readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) => {
-            const decided = pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1 }, [data]);
+            const hashing = hash ? { hash: n, parts, hashState: n === 0 ? hashState : undefined } : {};
+            const decided = pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1, ...hashing }, [data]);
             if (++handed === firstParts) readOptOuts();
             return decided;
           });
@@ -466,6 +537,8 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         }
         const bytes = await /** @type {Promise<Uint8Array>} */ (inflight.get(i));
         inflight.delete(i);
+        const hashEnd = hash && i === parts - 1 ? pool[i % pool.length].hashEnd : undefined;
+        if (hashEnd) guard(() => job.hashEnd(hashEnd), rowsSoFar, input);
         if (!guard(() => merge(i, bytes), rowsSoFar, input)) {
           // The part ended inside a quoted field: read on from its start here, in one piece.
           guard(() => rest(i), rowsSoFar, input);
@@ -474,12 +547,8 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
       }
       return null;
     };
-    /** The report's SHA-256 given to the job, and its report. */
-    const finish = async () => {
-      const sha = await digest;
-      if (sha) job.setInputSha256([...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, '0')).join(''));
-      return guard(() => job.finish(), rowsSoFar, input);
-    };
+    /** The report (with the input's SHA-256, from the parts hashed in the first phase). */
+    const finish = () => guard(() => job.finish(), rowsSoFar, input);
     if (job.readsOnce()) {
       // Consent is checked and the list is small enough (ONE_READ_MAX_BYTES in
       // src/parallel.rs): every part is decided once, before the refusals are known, and
@@ -491,7 +560,7 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         const complete = job.mergeRefusals(i, bytes);
         if (complete) kept.push(bytes);
         return complete;
-      }, (i) => job.scanRest(i));
+      }, (i) => job.scanRest(i), true);
       await readOptOuts();
       guard(() => job.startScrub(), rowsSoFar, input);
       // This worker gives each row its final reasons, part after part (dedupe must go in
@@ -514,14 +583,15 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         if (removed.size > 0) sinks.removed(removed);
       }
       if (stopped !== null) guard(() => job.scrubRest(stopped), rowsSoFar, input);
-      return await finish();
+      return finish();
     }
-    if (job.twoPasses()) await phase('scan', (i, bytes) => job.mergeScan(i, bytes), (i) => job.scanRest(i));
+    const scanned = job.twoPasses();
+    if (scanned) await phase('scan', (i, bytes) => job.mergeScan(i, bytes), (i) => job.scanRest(i), true);
     guard(() => job.startScrub(), rowsSoFar, input);
     // (mergeScrub reads the opt-out lists first if readOptOuts has not yet; a list
     // scanned first had them read by ParallelScrub.start.)
-    await phase('scrub', (i, bytes) => job.mergeScrub(i, bytes), (i) => job.scrubRest(i));
-    return await finish();
+    await phase('scrub', (i, bytes) => job.mergeScrub(i, bytes), (i) => job.scrubRest(i), !scanned);
+    return finish();
   } catch (err) {
     // A part worker that failed may hold half a job: start afresh next time.
     for (const w of partPool) w.terminate();

@@ -300,7 +300,8 @@ pub struct Coordinator {
     /// Line ends before the next part to merge.
     lines: u64,
     rows_scanned: u64,
-    /// Who works out the input's SHA-256: the merges (into `hash`), or the part workers
+    /// Who works out the input's SHA-256: the merges (into `hash`), the caller
+    /// ([`Coordinator::set_input_sha256`]) or the part workers
     /// ([`Coordinator::hash_start`]).
     hashing: Hashing,
     /// The biggest list read once when consent is checked ([`ONE_READ_MAX_BYTES`]).
@@ -456,6 +457,31 @@ impl Coordinator {
         Ok(())
     }
 
+    /// Gives the input's SHA-256 (lowercase hex; the page's, from the browser's own
+    /// SHA-256 while the parts run) instead of having it worked out here. Before
+    /// [`Coordinator::finish`]; given before the first merge (or after
+    /// [`Coordinator::hash_later`]), no part is hashed here.
+    pub fn set_input_sha256(&mut self, hex: String) -> Result<()> {
+        if hex.len() != 64
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(Error::policy(
+                "the input's SHA-256 must be 64 lowercase hex digits",
+            ));
+        }
+        self.hashing = Hashing::Given(hex);
+        Ok(())
+    }
+
+    /// Says the caller will give the input's SHA-256 ([`Coordinator::set_input_sha256`])
+    /// before [`Coordinator::finish`], so the merges do not hash the parts; without it by
+    /// then, `finish` hashes the whole input.
+    pub fn hash_later(&mut self) {
+        self.hashing = Hashing::Later;
+    }
+
     /// Starts the SHA-256 of the input to be worked out by the part workers, each part in
     /// the one that decides it ([`PartEngine::hash`]), in file order, the state carried
     /// from part to part: returns the state to hash part 0 from (the header rows hashed).
@@ -488,7 +514,7 @@ impl Coordinator {
     fn feed_hash(&mut self, src: &(impl ReadAt + ?Sized), start: u64, end: u64) -> io::Result<()> {
         match self.hashing {
             Hashing::Merges => self.hash.feed(src, start, end),
-            Hashing::Chain(_) | Hashing::Whole => Ok(()),
+            Hashing::Given(_) | Hashing::Later | Hashing::Chain(_) | Hashing::Whole => Ok(()),
         }
     }
 
@@ -599,9 +625,9 @@ impl Coordinator {
         let merger = self.merger.take().expect("start_scrub first");
         let mut hash = std::mem::take(&mut self.hash);
         let sha = match std::mem::replace(&mut self.hashing, Hashing::Merges) {
-            Hashing::Chain(Some(sha)) => sha,
+            Hashing::Given(sha) | Hashing::Chain(Some(sha)) => sha,
             Hashing::Merges => hash.hex(),
-            Hashing::Chain(None) | Hashing::Whole => {
+            Hashing::Later | Hashing::Chain(None) | Hashing::Whole => {
                 hash = Sha256Reader::default();
                 hash.feed(src, 0, src.size())?;
                 hash.hex()
@@ -916,6 +942,11 @@ impl Drop for StopOnPanic<'_> {
 enum Hashing {
     /// The merges, each part as it is merged (read again from the input).
     Merges,
+    /// The caller gave it ([`Coordinator::set_input_sha256`]).
+    Given(String),
+    /// The caller will give it ([`Coordinator::hash_later`]); if not, `finish` hashes the
+    /// whole input.
+    Later,
     /// The part workers, each part in the one that decides it, the state carried from
     /// part to part ([`Coordinator::hash_start`], [`ChainedSha256`]); the digest once the
     /// state after the last part is in ([`Coordinator::hash_end`]).
@@ -1439,6 +1470,21 @@ mod tests {
             .collect();
         // By the merges (nothing started).
         assert_eq!(sha_when(&list, |_, _, _, _| {}), expected);
+        // Said to come later and never given: `finish` hashes the whole list.
+        let later = |job: &mut Coordinator, i: usize, _: &[u8], _: bool| {
+            if i == 0 {
+                job.hash_later();
+            }
+        };
+        assert_eq!(sha_when(&list, later), expected);
+        // Given (the page's, from the browser): taken as it is.
+        let given = |job: &mut Coordinator, i: usize, _: &[u8], _: bool| {
+            if i == 2 {
+                job.set_input_sha256("ab".repeat(32)).unwrap();
+                assert!(job.set_input_sha256("AB".repeat(32)).is_err());
+            }
+        };
+        assert_eq!(sha_when(&list, given), "ab".repeat(32));
         // Carried from part to part, as by the page's part workers; the state after the
         // last part ends it. A state that is not the whole list's (a part missed, or the
         // last given again) is refused, and `finish` hashes the whole list; so it does

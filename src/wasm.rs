@@ -269,9 +269,10 @@ impl crate::parallel::ReadAt for BlobAt {
 /// (every job but one scanned first), by `readOptOuts()`: call it once the first parts
 /// are with the part workers, so that they need not wait for it (the first merge of a
 /// scrub part reads them if it was not called). The report's SHA-256 of the input: by the
-/// merges (reading the list again), or by the part workers in the first phase:
-/// `hashStart()` gives the state to hash part 0 from, `PartWorker.hash(state, bytes)` each
-/// part in file order, and `hashEnd(state)` takes the state after the last.
+/// merges (reading the list again); given, `hashLater()` then `setInputSha256(hex)` before
+/// `finish()`; or by the part workers in the first phase: `hashStart()` gives the state
+/// to hash part 0 from, `PartWorker.hash(state, bytes)` each part in file order, and
+/// `hashEnd(state)` takes the state after the last.
 #[wasm_bindgen]
 pub struct ParallelScrub {
     job: crate::parallel::Coordinator,
@@ -362,6 +363,21 @@ impl ParallelScrub {
             self.job.add_opt_out_list(name, reader)
         })
         .inspect_err(|err| self.opt_outs_error = Some(err.clone()))
+    }
+
+    /// Says `setInputSha256` comes before `finish`, so the merges do not hash the input
+    /// (without it by then, `finish` hashes the whole input).
+    #[wasm_bindgen(js_name = hashLater)]
+    pub fn hash_later(&mut self) {
+        self.job.hash_later();
+    }
+
+    /// Gives the input's SHA-256 (lowercase hex, e.g. from `crypto.subtle.digest`) so the
+    /// job does not work it out. Before `startScrub`, or after `hashLater()` before
+    /// `finish`.
+    #[wasm_bindgen(js_name = setInputSha256)]
+    pub fn set_input_sha256(&mut self, hex: String) -> Result<(), JsValue> {
+        self.job.set_input_sha256(hex).map_err(to_js_error)
     }
 
     /// Starts the report's SHA-256 of the input in the part workers (`PartWorker.hash`,

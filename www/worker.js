@@ -26,8 +26,9 @@
 // of 8 MiB or more is cut into parts (runParts): this worker reads each part and transfers
 // it to a part worker (this script again, in a nested worker: 'part-context', 'part-scan',
 // 'part-scrub', 'part-write', 'part-warm' requests), and merges the results in file order.
-// The part workers also work out the report's SHA-256 of the list, each part in turn, the
-// hash's state passed from one to the next (HashRing).
+// The report's SHA-256 of the list is the browser's (crypto.subtle) for a list up to 128
+// MiB; for a bigger one the part workers work it out, each part in turn, the hash's state
+// passed from one to the next (HashRing).
 // When consent is checked, a list of up to 128 MiB is still decided in one read (its
 // decided parts are kept until all are in; then this worker gives every row its final
 // reasons, in order, and the part workers write the rows); a bigger one is scanned for
@@ -347,6 +348,8 @@ function startWarmUp() {
   return warming;
 }
 
+/** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
+const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
 /** Part workers at most (each holds an engine instance). */
 const MAX_PART_WORKERS = 4;
 /** This worker's part workers, started on the first large scrub and kept. @type {PartClient[]} */
@@ -357,15 +360,18 @@ let partEngine = null;
 let partRing = null;
 
 /**
- * The report's SHA-256 of the input is worked out by the part workers as they decide the
- * first phase's parts: each part in the worker that decides it, just before, in file
- * order, the hash's state (ChainedSha256 in src/parallel.rs, at most 103 bytes) going
- * from the worker of one part to the worker of the next over a ring of MessageChannels
- * (part n goes to worker n % count, so the next part's worker is the next in the ring).
- * The browser's own SHA-256 (crypto.subtle.digest) takes the whole list in one buffer:
- * the list was read a second time and copied once more for it, 180 MB of fresh memory
- * for the 90 MB benchmark list; a list over 128 MiB was hashed by the merges instead,
- * each part read again at the end (README, Speed, has the figures).
+ * For a list over 128 MiB (or where crypto.subtle is missing), the report's SHA-256 of
+ * the input is worked out by the part workers as they decide the first phase's parts:
+ * each part in the worker that decides it, just before, in file order, the hash's state
+ * (ChainedSha256 in src/parallel.rs, at most 103 bytes) going from the worker of one part
+ * to the worker of the next over a ring of MessageChannels (part n goes to worker
+ * n % count, so the next part's worker is the next in the ring). The merges hashed such a
+ * list before, each part read again at the end: a 145 MB list took 3.44-3.94 s (4 scrubs
+ * after a first of 7.73 s), now 2.87-3.29 s. For the 90 MB benchmark list the browser's
+ * own SHA-256 stays a little
+ * faster on two cores (it runs beside the part workers in native code; hashed in the
+ * ring, the median scrub was 3-4% slower in three alternated comparisons), though it
+ * reads the list a second time and copies it (README, Speed, session 16).
  */
 class HashRing {
   /** @param {{prev: MessagePort, next: MessagePort}} ports */
@@ -476,6 +482,15 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
     const pool = partPool.slice(0, count);
     const ranges = job.parts();
     const parts = ranges.length / 2;
+    // The report's SHA-256 of the input: for a list that fits easily in memory, the
+    // browser's own (native code, off this thread) while the parts run, given to the job
+    // before its report (without it then, finish hashes the list); else (a bigger list,
+    // or no crypto.subtle: a page served over plain HTTP) the part workers hash the parts
+    // of the first phase (HashRing).
+    const digest = input.size <= DIGEST_IN_MEMORY_BYTES && self.crypto?.subtle
+      ? input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null)
+      : null;
+    if (digest) job.hashLater();
     /**
      * The opt-out lists, read here once the first parts are with the part workers (they
      * are decided without them; the merge checks every row against them), so that the
@@ -547,8 +562,12 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
       }
       return null;
     };
-    /** The report (with the input's SHA-256, from the parts hashed in the first phase). */
-    const finish = () => guard(() => job.finish(), rowsSoFar, input);
+    /** The browser's SHA-256 given to the job (when it was asked for), and its report. */
+    const finish = async () => {
+      const sha = await digest;
+      if (sha) job.setInputSha256([...new Uint8Array(sha)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+      return guard(() => job.finish(), rowsSoFar, input);
+    };
     if (job.readsOnce()) {
       // Consent is checked and the list is small enough (ONE_READ_MAX_BYTES in
       // src/parallel.rs): every part is decided once, before the refusals are known, and
@@ -560,7 +579,7 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         const complete = job.mergeRefusals(i, bytes);
         if (complete) kept.push(bytes);
         return complete;
-      }, (i) => job.scanRest(i), true);
+      }, (i) => job.scanRest(i), !digest);
       await readOptOuts();
       guard(() => job.startScrub(), rowsSoFar, input);
       // This worker gives each row its final reasons, part after part (dedupe must go in
@@ -583,15 +602,15 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
         if (removed.size > 0) sinks.removed(removed);
       }
       if (stopped !== null) guard(() => job.scrubRest(stopped), rowsSoFar, input);
-      return finish();
+      return await finish();
     }
     const scanned = job.twoPasses();
-    if (scanned) await phase('scan', (i, bytes) => job.mergeScan(i, bytes), (i) => job.scanRest(i), true);
+    if (scanned) await phase('scan', (i, bytes) => job.mergeScan(i, bytes), (i) => job.scanRest(i), !digest);
     guard(() => job.startScrub(), rowsSoFar, input);
     // (mergeScrub reads the opt-out lists first if readOptOuts has not yet; a list
     // scanned first had them read by ParallelScrub.start.)
-    await phase('scrub', (i, bytes) => job.mergeScrub(i, bytes), (i) => job.scrubRest(i), !scanned);
-    return finish();
+    await phase('scrub', (i, bytes) => job.mergeScrub(i, bytes), (i) => job.scrubRest(i), !digest && !scanned);
+    return await finish();
   } catch (err) {
     // A part worker that failed may hold half a job: start afresh next time.
     for (const w of partPool) w.terminate();

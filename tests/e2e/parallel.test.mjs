@@ -94,6 +94,47 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
   assert.ok(out.one.report.reasons.duplicate > 0 && out.one.report.reasons.opted_out > 0 && out.one.report.reasons.no_consent > 0);
 });
 
+test('a list over 128 MiB: the part workers hash it part by part, to the one-worker SHA-256', async (t) => {
+  if (await oneCore(t)) return;
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    // About 1 MiB of rows (each block's ids differ by its first digit), repeated past
+    // 128 MiB: a list the page scans first and whose SHA-256 the part workers work out
+    // (www/worker.js HashRing; a smaller one gets the browser's).
+    const block = (b) => {
+      const rows = [];
+      for (let i = 0; i < 24_000; i++) rows.push(`${b}${i},+4412129${String(i % 90_000).padStart(5, '0')},${i % 13 ? 'yes' : 'no'}\n`);
+      return new Blob(rows);
+    };
+    const blocks = Array.from({ length: 10 }, (_, b) => block(b));
+    const parts = ['id,phone,consent\n'];
+    let size = 0;
+    for (let b = 0; size <= 129 * 2 ** 20; b++) {
+      parts.push(blocks[b % blocks.length]);
+      size += blocks[b % blocks.length].size;
+    }
+    const file = new File(parts, 'huge.csv', { type: 'text/csv' });
+    const policy = { phoneColumn: 'phone', defaultRegion: 'GB', consent: { column: 'consent' }, keepColumns: ['id'] };
+    /** @param {boolean} parallel */
+    const run = async (parallel) => {
+      const phases = new Set();
+      const { cleaned, removed, report } = await scrubber.scrub(file, policy, { today: '2025-06-30', parallel, onProgress: (p) => phases.add(p.phase) });
+      return { cleaned: cleaned.size, removed: removed.size, report: { ...report, elapsedMs: 0 }, phases: [...phases] };
+    };
+    const one = await run(false);
+    const inParts = await run(true);
+    await scrubber.terminate();
+    const sha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()))].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return { size: file.size, one, inParts, sha };
+  });
+  assert.ok(out.size > 128 * 2 ** 20, `${out.size} bytes: over 128 MiB`);
+  assert.ok(out.inParts.phases.includes('scan'), 'scanned first');
+  assert.equal(out.one.report.inputSha256, out.sha);
+  assert.deepEqual(out.inParts.report, out.one.report);
+  assert.deepEqual([out.inParts.cleaned, out.inParts.removed], [out.one.cleaned, out.one.removed]);
+});
+
 test('a big list changed on disk after it was chosen is an input error, and the engine goes on', async (t) => {
   if (await oneCore(t)) return;
   // A disk-backed File, as a dropped file is: 12 MB, cut into parts. Chromium refuses to

@@ -497,10 +497,14 @@ impl Coordinator {
 
     /// The state after the last part (see [`Coordinator::hash_start`]). False when it is
     /// not a state of the whole input (its length is not the input's): then, as when it
-    /// never comes, [`Coordinator::finish`] hashes the whole input.
+    /// never comes, [`Coordinator::finish`] hashes the whole input. False, and nothing
+    /// changed, when the part workers were not asked to hash.
     pub fn hash_end(&mut self, src: &(impl ReadAt + ?Sized), state: &[u8]) -> bool {
+        if !matches!(self.hashing, Hashing::Chain(_)) {
+            return false;
+        }
         match ChainedSha256::from_bytes(state) {
-            Some(sha) if sha.len() == src.size() && matches!(self.hashing, Hashing::Chain(_)) => {
+            Some(sha) if sha.len() == src.size() => {
                 self.hashing = Hashing::Chain(Some(sha.hex()));
                 true
             }
@@ -1477,11 +1481,16 @@ mod tests {
             }
         };
         assert_eq!(sha_when(&list, later), expected);
-        // Given (the page's, from the browser): taken as it is.
-        let given = |job: &mut Coordinator, i: usize, _: &[u8], _: bool| {
+        // Given (the page's, from the browser): taken as it is, and a chain's end
+        // (which was not started) changes nothing.
+        let given = |job: &mut Coordinator, i: usize, bytes: &[u8], last: bool| {
             if i == 2 {
                 job.set_input_sha256("ab".repeat(32)).unwrap();
                 assert!(job.set_input_sha256("AB".repeat(32)).is_err());
+            }
+            if last {
+                let state = PartEngine::hash(&ChainedSha256::default().to_bytes(), bytes).unwrap();
+                assert!(!job.hash_end(list.as_slice(), &state));
             }
         };
         assert_eq!(sha_when(&list, given), "ab".repeat(32));

@@ -27,8 +27,8 @@
 // it to a part worker (this script again, in a nested worker: 'part-context', 'part-scan',
 // 'part-scrub', 'part-write', 'part-warm' requests), and merges the results in file order.
 // The report's SHA-256 of the list is the browser's (crypto.subtle) for a list up to 128
-// MiB; for a bigger one the part workers work it out, each part in turn, the hash's state
-// passed from one to the next (HashRing).
+// MiB; for a bigger one (or without crypto.subtle) the part workers work it out, each part
+// in turn, the hash's state passed from one to the next (HashRing).
 // When consent is checked, a list of up to 128 MiB is still decided in one read (its
 // decided parts are kept until all are in; then this worker gives every row its final
 // reasons, in order, and the part workers write the rows); a bigger one is scanned for
@@ -368,10 +368,10 @@ let partRing = null;
  * n % count, so the next part's worker is the next in the ring). The merges hashed such a
  * list before, each part read again at the end: a 145 MB list took 3.44-3.94 s (4 scrubs
  * after a first of 7.73 s), now 2.87-3.29 s. For the 90 MB benchmark list the browser's
- * own SHA-256 stays a little
- * faster on two cores (it runs beside the part workers in native code; hashed in the
- * ring, the median scrub was 3-4% slower in three alternated comparisons), though it
- * reads the list a second time and copies it (README, Speed, session 16).
+ * own SHA-256 stays a little faster on two cores, though it reads the list a second time
+ * and copies it: it runs beside the part workers in native code, and hashed in the ring
+ * the median scrub was 3-4% slower in three alternated comparisons (README, Speed,
+ * session 16).
  */
 class HashRing {
   /** @param {{prev: MessagePort, next: MessagePort}} ports */

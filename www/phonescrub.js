@@ -160,7 +160,8 @@ export class Scrubber {
     if (defaultRegion) options.defaultRegion = defaultRegion;
     if (rows !== undefined) options.rows = rows;
     if (sheet) options.sheet = String(sheet);
-    return this.#request('profile', { input: toBlob(input, 'input'), options }, { signal });
+    const blob = toBlob(input, 'input');
+    return this.#request('profile', { input: blob, inputId: blobId(blob), options }, { signal });
   }
 
   /**
@@ -194,8 +195,9 @@ export class Scrubber {
       ...(sheet ? { sheet: String(sheet) } : {}),
       ...(parallel === false ? { parallel: false } : {}),
     };
+    const list = toBlob(input, 'input');
     /** @type {ScrubResult} */
-    const result = await this.#request('scrub', { input: toBlob(input, 'input'), policy, optOuts, options }, { signal, onProgress });
+    const result = await this.#request('scrub', { input: list, inputId: blobId(list), policy, optOuts, options }, { signal, onProgress });
     if (passphrase == null) return result;
     // Sealed outputs are age files, not CSV: say so (a Blob of a Blob is not a copy).
     const sealed = (/** @type {Blob} */ blob) => new Blob([blob], { type: 'application/octet-stream' });
@@ -382,6 +384,23 @@ async function compileEngine(url) {
   return (response.headers.get('Content-Type') ?? '').split(';')[0].trim() === 'application/wasm'
     ? WebAssembly.compileStreaming(response)
     : WebAssembly.compile(await response.arrayBuffer());
+}
+
+/**
+ * An id for each Blob given to `profile` or `scrub`, kept for the page's life: the worker
+ * gets a new Blob object (the same bytes) with each request, and the id tells it that the
+ * list it profiled is the one it is asked to scrub (it then uses the SHA-256 it started
+ * when it profiled it).
+ * @type {WeakMap<Blob, number>}
+ */
+const blobIds = new WeakMap();
+let nextBlobId = 1;
+
+/** @param {Blob} blob */
+function blobId(blob) {
+  let id = blobIds.get(blob);
+  if (id === undefined) blobIds.set(blob, (id = nextBlobId++));
+  return id;
 }
 
 /**

@@ -87,12 +87,18 @@ async function run(message) {
     case 'warm':
       reply(id, 'result', { result: await startWarmUp() });
       return;
-    case 'profile':
+    case 'profile': {
       // A list big enough to be cut into parts is usually scrubbed next (the page profiles
       // every dropped file): start the part workers now, while the user reviews it.
-      if (message.input instanceof Blob && message.input.size >= PARALLEL_MIN_BYTES) warmParts(message.wasmUrl);
-      reply(id, 'result', { result: await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0, message.input)) });
+      const big = message.input instanceof Blob && message.input.size >= PARALLEL_MIN_BYTES;
+      if (big) warmParts(message.wasmUrl);
+      const profiled = await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0, message.input));
+      reply(id, 'result', { result: profiled });
+      // And its SHA-256 for the report, which the browser works out in the meantime too
+      // (a list that will be cut into parts: UTF-8 text; see runParts).
+      if (big && profiled?.format === 'csv' && profiled?.encoding === 'UTF-8') digestOf(message.input, message.inputId);
       return;
+    }
     case 'part-warm':
       // Compile the engine and load its metadata before the first part arrives.
       engine.scrub(WARM_LIST, { phoneColumn: 0, defaultRegion: 'GB' }, [], { cleaned() {}, removed() {}, progress() {} }, { today: '2000-01-01' });
@@ -225,7 +231,7 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
  * @param {any} message
  * @param {Engine} engine
  */
-async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl }, engine) {
+async function runScrub({ id, input, inputId, policy, optOuts = [], options = {}, wasmUrl }, engine) {
   // Each ~1 MiB chunk becomes a Blob at once: its bytes move to the browser's blob store
   // (which can page to disk) and the worker's copy is garbage, so the worker holds no
   // growing copy of the outputs; the final Blob of Blobs copies nothing.
@@ -257,7 +263,7 @@ async function runScrub({ id, input, policy, optOuts = [], options = {}, wasmUrl
     job = undefined;
   }
   const report = job
-    ? await runParts(job, input, cores, () => rows, sinks)
+    ? await runParts(job, input, inputId, cores, () => rows, sinks)
     : guard(() => engine.scrub(input, policy, optOuts, sinks, engineOptions), () => rows, input);
   const type = policy?.output?.format === 'xlsx' ? XLSX_TYPE : 'text/csv';
   return {
@@ -350,6 +356,36 @@ function startWarmUp() {
 
 /** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
 const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
+/**
+ * The browser's SHA-256 of the lists last profiled, by the page's id for each (at most
+ * two), started while the user reviews the list. @type {Map<number, Promise<ArrayBuffer | null>>}
+ */
+const digests = new Map();
+
+/**
+ * The browser's SHA-256 of a list of up to 128 MiB, or null where it is not had here (a
+ * bigger list, no crypto.subtle). The one started when the list was profiled, when
+ * `inputId` (the page's id for its Blob: phonescrub.js blobId) says it is that list; else
+ * started now. On two cores it costs a scrub about 0.5 s (README, Speed, session 16), so
+ * the page's users, who look at the profile before they scrub, mostly no longer wait
+ * for it. A file changed on disk since it was chosen cannot be read at all (the
+ * browser's File is a snapshot), so a digest from the profile is the list scrubbed.
+ * @param {Blob} input
+ * @param {number | undefined} inputId
+ * @returns {Promise<ArrayBuffer | null> | null}
+ */
+function digestOf(input, inputId) {
+  if (!(input instanceof Blob) || input.size > DIGEST_IN_MEMORY_BYTES || !self.crypto?.subtle) return null;
+  const fresh = () => input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null);
+  if (typeof inputId !== 'number') return fresh();
+  const started = digests.get(inputId);
+  // One that failed (null) is tried again.
+  const digest = started ? started.then((sha) => sha ?? fresh()) : fresh();
+  digests.delete(inputId);
+  digests.set(inputId, digest);
+  while (digests.size > 2) digests.delete(/** @type {number} */ (digests.keys().next().value));
+  return digest;
+}
 /** Part workers at most (each holds an engine instance). */
 const MAX_PART_WORKERS = 4;
 /** This worker's part workers, started on the first large scrub and kept. @type {PartClient[]} */
@@ -472,11 +508,12 @@ class PartClient {
  * checked), this worker merges them in file order, at most two parts a worker ahead.
  * @param {ParallelScrub} job
  * @param {Blob} input
+ * @param {number | undefined} inputId  the page's id for the input (see digestOf)
  * @param {number} count  part workers (startParts has started them)
  * @param {() => number} rowsSoFar
  * @param {{cleaned: (bytes: Uint8Array | Blob) => void, removed: (bytes: Uint8Array | Blob) => void}} sinks  the job's outputs
  */
-async function runParts(job, input, count, rowsSoFar, sinks) {
+async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
   warmStop = true;
   try {
     const pool = partPool.slice(0, count);
@@ -487,9 +524,7 @@ async function runParts(job, input, count, rowsSoFar, sinks) {
     // before its report (without it then, finish hashes the list); else (a bigger list,
     // or no crypto.subtle: a page served over plain HTTP) the part workers hash the parts
     // of the first phase (HashRing).
-    const digest = input.size <= DIGEST_IN_MEMORY_BYTES && self.crypto?.subtle
-      ? input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null)
-      : null;
+    const digest = digestOf(input, inputId);
     if (digest) job.hashLater();
     /**
      * The opt-out lists, read here once the first parts are with the part workers (they

@@ -34,6 +34,10 @@ async function startWasm() {
     // that also starts the part workers (www/worker.js), as on the page while the user
     // reviews the columns; wasm1 never uses them, so it skips this.
     if (engine !== 'wasm1') await scrubber.profile(file);
+    // ?pause=MS: the time a user spends on the profile before scrubbing (the page shows
+    // the columns and their roles); by default none, the scrub follows at once.
+    const pause = Number(new URLSearchParams(location.search).get('pause') ?? 0);
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     const started = performance.now();
     // wasm1: one worker, row by row; wasm: parts decided by part workers, merged in order.
     const { cleaned, removed, report } = await scrubber.scrub(file, policy, { optOut: [optOut], parallel: engine !== 'wasm1' });

@@ -72,8 +72,17 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
       const { cleaned, removed, report } = await again.scrub(file, policy, { optOut, today: '2025-06-30' });
       return { cleaned: await cleaned.text(), removed: await removed.text(), report: { ...report, elapsedMs: 0 } };
     })();
+    // The SHA-256 the worker starts when it profiles a list is that list's only: another
+    // list of the same size scrubbed after it, and the first scrubbed again after the
+    // other was profiled, each get their own.
+    const other = new File([rows.join('\n').replace('"Name 5"', '"Name 6"') + '\n'], 'other.csv', { type: 'text/csv' });
+    const sha = async (/** @type {Blob} */ blob) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const otherScrub = (await again.scrub(other, policy, { optOut, today: '2025-06-30' })).report.inputSha256;
+    await again.profile(other);
+    const fileAgain = (await again.scrub(file, policy, { optOut, today: '2025-06-30' })).report.inputSha256;
+    const shas = { other: otherScrub, otherExpected: await sha(other), file: fileAgain, fileExpected: await sha(file), sizes: [file.size, other.size] };
     again.terminate();
-    return { size: file.size, one, parts, warm };
+    return { size: file.size, one, parts, warm, shas };
   });
   assert.ok(out.size > 8 * 2 ** 20, `${out.size} bytes: big enough to be cut`);
   // Row by row, progress comes every 8192 rows; merged parts report once a part, at row
@@ -91,6 +100,11 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
   assert.ok(out.parts.removed === out.one.removed, 'removed lists differ');
   assert.deepEqual(out.warm.report, out.one.report);
   assert.ok(out.warm.cleaned === out.one.cleaned && out.warm.removed === out.one.removed, 'warm part workers: lists differ');
+  assert.equal(out.shas.sizes[0], out.shas.sizes[1]);
+  assert.notEqual(out.shas.otherExpected, out.shas.fileExpected);
+  assert.equal(out.shas.other, out.shas.otherExpected, 'another list scrubbed after one was profiled');
+  assert.equal(out.shas.file, out.shas.fileExpected, 'a list profiled earlier, scrubbed after another was profiled');
+  assert.equal(out.warm.report.inputSha256, out.shas.fileExpected);
   assert.ok(out.one.report.reasons.duplicate > 0 && out.one.report.reasons.opted_out > 0 && out.one.report.reasons.no_consent > 0);
 });
 

@@ -3,8 +3,9 @@
 // Protocol. Requests (one at a time; the API queues them):
 //   {id, type: 'init', wasmUrl?}
 //   {id, type: 'warm'}                      starts the warm-up if 'init' has not yet, and waits for its end
-//   {id, type: 'profile', input: Blob, options?: {defaultRegion?, rows?, sheet?}}
-//   {id, type: 'scrub', input: Blob, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?, passphrase?, sheet?}}
+//   {id, type: 'profile', input: Blob, inputId?, options?: {defaultRegion?, rows?, sheet?}}
+//   {id, type: 'scrub', input: Blob, inputId?, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?, passphrase?, sheet?}}
+//     inputId: the page's number for the Blob (the same list in both; see digestOf)
 // Replies:
 //   {id, type: 'progress', phase, twoPasses, rows, bytes, fraction}
 //   {id, type: 'result', result}          init: {engineVersion}; warm: {steps, ms}; profile: Profile;

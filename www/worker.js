@@ -358,10 +358,13 @@ function startWarmUp() {
 /** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
 const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
 /**
- * The browser's SHA-256 of the lists last profiled, by the page's id for each (at most
- * two), started while the user reviews the list. @type {Map<number, Promise<ArrayBuffer | null>>}
+ * The browser's SHA-256 of the lists last profiled, by the page's id for each, started
+ * while the user reviews the list. At most four: the page profiles opt-out lists too (to
+ * check them), and a big one must not push the list to scrub out.
+ * @type {Map<number, Promise<ArrayBuffer | null>>}
  */
 const digests = new Map();
+const MAX_DIGESTS = 4;
 
 /**
  * The browser's SHA-256 of a list of up to 128 MiB, or null where it is not had here (a
@@ -384,7 +387,7 @@ function digestOf(input, inputId) {
   const digest = started ? started.then((sha) => sha ?? fresh()) : fresh();
   digests.delete(inputId);
   digests.set(inputId, digest);
-  while (digests.size > 2) digests.delete(/** @type {number} */ (digests.keys().next().value));
+  while (digests.size > MAX_DIGESTS) digests.delete(/** @type {number} */ (digests.keys().next().value));
   return digest;
 }
 /** Part workers at most (each holds an engine instance). */

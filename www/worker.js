@@ -91,13 +91,13 @@ async function run(message) {
     case 'profile': {
       // A list big enough to be cut into parts is usually scrubbed next (the page profiles
       // every dropped file): start the part workers now, while the user reviews it.
-      const big = message.input instanceof Blob && message.input.size >= PARALLEL_MIN_BYTES;
-      if (big) warmParts(message.wasmUrl);
+      const inParts = message.input instanceof Blob && message.input.size >= PARALLEL_MIN_BYTES && warmParts(message.wasmUrl);
       const profiled = await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0, message.input));
       reply(id, 'result', { result: profiled });
       // And its SHA-256 for the report, which the browser works out in the meantime too
-      // (a list that will be cut into parts: UTF-8 text; see runParts).
-      if (big && profiled?.format === 'csv' && profiled?.encoding === 'UTF-8') digestOf(message.input, message.inputId);
+      // (a list that will be cut into parts: UTF-8 text, and part workers to be had; see
+      // runParts).
+      if (inParts && profiled?.format === 'csv' && profiled?.encoding === 'UTF-8') digestOf(message.input, message.inputId);
       return;
     }
     case 'part-warm':
@@ -288,16 +288,18 @@ const PARALLEL_MIN_BYTES = 8 * 2 ** 20;
 const WARM_LIST = new TextEncoder().encode('phone\n+441212941091\n');
 
 /**
- * Starts the part workers (as many as runParts will use) and has each load its engine.
+ * Starts the part workers (as many as runParts will use) and has each load its engine;
+ * false when there are none to be had (one core, or no workers in this context).
  * @param {string | undefined} wasmUrl
  */
 function warmParts(wasmUrl) {
   const count = Math.min(self.navigator?.hardwareConcurrency ?? 1, MAX_PART_WORKERS);
-  if (count < 2 || !startParts(count, wasmUrl)) return;
+  if (count < 2 || !startParts(count, wasmUrl)) return false;
   for (const client of partPool.filter((c) => !c.warmed)) {
     client.warmed = true;
     client.call({ type: 'part-warm' }).catch(() => {});
   }
+  return true;
 }
 
 /**

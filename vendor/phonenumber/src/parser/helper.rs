@@ -21,9 +21,7 @@ use crate::validator;
 use fnv::FnvHashMap;
 use nom::{
     character::complete::*,
-    combinator::*,
     error::{make_error, ErrorKind},
-    multi::*,
     AsChar, IResult,
 };
 use crate::regex_cache::CachedRegex;
@@ -95,10 +93,6 @@ pub fn plus(i: &str) -> IResult<&str, char> {
 
 pub fn star(i: &str) -> IResult<&str, char> {
     one_of("*")(i)
-}
-
-pub fn ignore_plus(i: &str) -> IResult<&str, &str> {
-    recognize(many1(plus))(i)
 }
 
 /// Attempts to extract a possible number from the string passed in. This
@@ -233,9 +227,10 @@ pub fn international_prefix<'a>(idd: Option<&CachedRegex>, mut number: Number<'a
     }
 
     // Ignore any leading PLUS characters.
-    let start = ignore_plus(&number.national)
-        .map(|(_, s)| s.len()) ////YANN: CHECK
-        .unwrap_or(0);
+    // PATCH(phonescrub): the length of the run of them, found without nom's `many1`
+    // (`ignore_plus` was `recognize(many1(plus))`: one or more of `+` and the full-width plus).
+    let start = number.national.len()
+        - number.national.trim_start_matches(['+', '\u{FF0B}']).len();
 
     // If there are any pluses, strip them and change the country source.
     if start != 0 {
@@ -355,6 +350,11 @@ pub fn national_number<'a>(meta: &Metadata, mut number: Number<'a>) -> Number<'a
 /// Note if the `Number` is already normalized it does not get modified.
 pub fn normalize<'a>(mut number: Number<'a>, mappings: &FnvHashMap<char, char>) -> Number<'a> {
     fn act<'a>(value: Cow<'a, str>, mappings: &FnvHashMap<char, char>) -> Cow<'a, str> {
+        // PATCH(phonescrub): nearly every number is ASCII digits by now, which the loop
+        // below keeps as they are; a byte test says so without decoding a char at a time.
+        if value.bytes().all(|b| b.is_ascii_digit()) {
+            return value;
+        }
         let mut owned = None;
         {
             let mut chars = value.char_indices();

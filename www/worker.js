@@ -5,7 +5,7 @@
 //   {id, type: 'warm'}                      starts the warm-up if 'init' has not yet, and waits for its end
 //   {id, type: 'profile', input: Blob, inputId?, options?: {defaultRegion?, rows?, sheet?}}
 //   {id, type: 'scrub', input: Blob, inputId?, policy, optOuts: [{name, data: Blob}], options?: {today?, hashKey?, passphrase?, sheet?}}
-//     inputId: the page's number for the Blob (the same list in both; see digestOf)
+//     inputId: the page's number for the Blob (the same list in both; see ListRead)
 // Replies:
 //   {id, type: 'progress', phase, twoPasses, rows, bytes, fraction}
 //   {id, type: 'result', result}          init: {engineVersion}; warm: {steps, ms}; profile: Profile;
@@ -94,10 +94,12 @@ async function run(message) {
       const inParts = message.input instanceof Blob && message.input.size >= PARALLEL_MIN_BYTES && warmParts(message.wasmUrl);
       const profiled = await onEngine(false, (e) => guard(() => e.profile(message.input, message.options ?? {}), () => 0, message.input));
       reply(id, 'result', { result: profiled });
-      // And its SHA-256 for the report, which the browser works out in the meantime too
-      // (a list that will be cut into parts: UTF-8 text, and part workers to be had; see
-      // runParts).
-      if (inParts && profiled?.format === 'csv' && profiled?.encoding === 'UTF-8') digestOf(message.input, message.inputId);
+      // And read it for its SHA-256 for the report, which the browser works out in the
+      // meantime too (a list that will be cut into parts: UTF-8 text, and part workers to
+      // be had; see ListRead). Not a list profiled for a few rows (an opt-out list checked).
+      if (inParts && profiled?.format === 'csv' && profiled?.encoding === 'UTF-8' && message.options?.rows === undefined) {
+        startListRead(message.input, message.inputId);
+      }
       return;
     }
     case 'part-warm':
@@ -357,41 +359,116 @@ function startWarmUp() {
   return warming;
 }
 
-/** Lists up to this size are hashed by the browser's SubtleCrypto, read whole (see runParts). */
+/** Lists up to this size are hashed by the browser's SubtleCrypto, in memory whole (see runParts). */
 const DIGEST_IN_MEMORY_BYTES = 128 * 2 ** 20;
 /**
- * The browser's SHA-256 of the lists last profiled, by the page's id for each, started
- * while the user reviews the list. At most four: the page profiles opt-out lists too (to
- * check them), and a big one must not push the list to scrub out.
+ * The browser's SHA-256 of the lists last read whole, by the page's id for each (a
+ * rescrub of the same Blob needs no second read). At most four.
  * @type {Map<number, Promise<ArrayBuffer | null>>}
  */
 const digests = new Map();
 const MAX_DIGESTS = 4;
 
-/**
- * The browser's SHA-256 of a list of up to 128 MiB, or null where it is not had here (a
- * bigger list, no crypto.subtle). The one started when the list was profiled, when
- * `inputId` (the page's id for its Blob: phonescrub.js blobId) says it is that list; else
- * started now. On two cores it costs a scrub about 0.5 s (README, Speed, session 16), so
- * the page's users, who look at the profile before they scrub, mostly no longer wait
- * for it. A file changed on disk since it was chosen cannot be read at all (the
- * browser's File is a snapshot), so a digest from the profile is the list scrubbed.
- * @param {Blob} input
- * @param {number | undefined} inputId
- * @returns {Promise<ArrayBuffer | null> | null}
- */
-function digestOf(input, inputId) {
-  if (!(input instanceof Blob) || input.size > DIGEST_IN_MEMORY_BYTES || !self.crypto?.subtle) return null;
-  const fresh = () => input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null);
-  if (typeof inputId !== 'number') return fresh();
-  const started = digests.get(inputId);
-  // One that failed (null) is tried again.
-  const digest = started ? started.then((sha) => sha ?? fresh()) : fresh();
+/** @param {number} inputId @param {Promise<ArrayBuffer | null>} digest */
+function keepDigest(inputId, digest) {
   digests.delete(inputId);
   digests.set(inputId, digest);
   while (digests.size > MAX_DIGESTS) digests.delete(/** @type {number} */ (digests.keys().next().value));
-  return digest;
 }
+
+/**
+ * A list of up to 128 MiB read into memory for the browser's SHA-256, from when the page
+ * profiles it (the page profiles every dropped file, and its user reviews the columns
+ * before scrubbing). Read as a stream, so that a scrub that starts before the read is
+ * over stops it and keeps what it has: the scrub's own reads of the parts fill in the
+ * rest (runParts), and the list is read once, not twice. At most one at a time.
+ */
+class ListRead {
+  /** @param {Blob} input @param {number} inputId */
+  constructor(input, inputId) {
+    this.inputId = inputId;
+    /** The list's bytes; `[0, read)` are in. @type {Uint8Array<ArrayBuffer>} */
+    this.bytes = new Uint8Array(input.size);
+    this.read = 0;
+    this.stopped = false;
+    /** @type {ReadableStreamDefaultReader<Uint8Array> | null} */
+    this.reader = null;
+    this.done = this.stream(input);
+  }
+
+  /** @param {Blob} input */
+  async stream(input) {
+    try {
+      const reader = input.stream().getReader();
+      this.reader = reader;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || this.stopped) break;
+        if (this.read + value.length > this.bytes.length) throw new RangeError('the list is longer than its size');
+        this.bytes.set(value, this.read);
+        this.read += value.length;
+      }
+      if (!this.stopped && this.read === this.bytes.length) {
+        // Whole: its digest is kept, the bytes let go (SubtleCrypto takes its own copy).
+        keepDigest(this.inputId, self.crypto.subtle.digest('SHA-256', this.bytes).catch(() => null));
+      }
+    } catch {
+      this.stopped = true; // unreadable, or changed: the scrub reads (and reports) it
+    }
+    if (listRead === this) listRead = null;
+  }
+
+  /** Stops the read; resolves once it has, `[0, read)` in `bytes`. */
+  async stop() {
+    this.stopped = true;
+    await this.reader?.cancel().catch(() => {});
+    await this.done;
+  }
+}
+
+/** The list being read since its profile. @type {ListRead | null} */
+let listRead = null;
+
+/**
+ * Starts reading a list just profiled, for its SHA-256 (see ListRead); any other list's
+ * read stops. Not for a list that is too big, already read, or profiled for a few rows
+ * only (the page checks an opt-out list so).
+ * @param {Blob} input
+ * @param {number | undefined} inputId
+ */
+function startListRead(input, inputId) {
+  if (typeof inputId !== 'number' || input.size > DIGEST_IN_MEMORY_BYTES || !self.crypto?.subtle) return;
+  if (digests.has(inputId) || listRead?.inputId === inputId) return;
+  listRead?.stop();
+  listRead = new ListRead(input, inputId);
+}
+
+/**
+ * Where a scrub gets the browser's SHA-256 of its list, for a list up to 128 MiB:
+ * `digest`, when the list was read whole before (since its profile, or by a scrub of the
+ * same Blob); else `bytes` to gather the list in, `[0, have)` already read (the read
+ * its profile started, stopped here), for the scrub's reads of the parts to fill in
+ * (runParts). Null where the browser's is not had (a bigger list, no crypto.subtle: a
+ * page over plain HTTP).
+ * @param {Blob} input
+ * @param {number | undefined} inputId
+ * @returns {Promise<{digest: Promise<ArrayBuffer | null>} | {bytes: Uint8Array<ArrayBuffer>, have: number} | null>}
+ */
+async function digestSource(input, inputId) {
+  if (!(input instanceof Blob) || input.size > DIGEST_IN_MEMORY_BYTES || !self.crypto?.subtle) return null;
+  const known = typeof inputId === 'number' ? digests.get(inputId) : undefined;
+  // Any read under way stops: this one's bytes are the start of the list to gather,
+  // another's would only slow the scrub.
+  const read = listRead;
+  listRead = null;
+  if (read) await read.stop();
+  // (A read that ended while it was being stopped has its digest kept by now.)
+  const digest = known ?? (typeof inputId === 'number' ? digests.get(inputId) : undefined);
+  if (digest) return { digest };
+  if (read && read.inputId === inputId && read.bytes.length === input.size) return { bytes: read.bytes, have: read.read };
+  return { bytes: new Uint8Array(input.size), have: 0 };
+}
+
 /** Part workers at most (each holds an engine instance). */
 const MAX_PART_WORKERS = 4;
 /** This worker's part workers, started on the first large scrub and kept. @type {PartClient[]} */
@@ -514,10 +591,10 @@ class PartClient {
  * checked), this worker merges them in file order, at most two parts a worker ahead.
  * @param {ParallelScrub} job
  * @param {Blob} input
- * @param {number | undefined} inputId  the page's id for the input (see digestOf)
+ * @param {number | undefined} inputId  the page's id for the input (see ListRead)
  * @param {number} count  part workers (startParts has started them)
  * @param {() => number} rowsSoFar
- * @param {{cleaned: (bytes: Uint8Array | Blob) => void, removed: (bytes: Uint8Array | Blob) => void}} sinks  the job's outputs
+ * @param {{cleaned: (bytes: Uint8Array<ArrayBuffer> | Blob) => void, removed: (bytes: Uint8Array<ArrayBuffer> | Blob) => void}} sinks  the job's outputs
  */
 async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
   warmStop = true;
@@ -526,12 +603,56 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
     const ranges = job.parts();
     const parts = ranges.length / 2;
     // The report's SHA-256 of the input: for a list that fits easily in memory, the
-    // browser's own (native code, off this thread) while the parts run, given to the job
-    // before its report (without it then, finish hashes the list); else (a bigger list,
-    // or no crypto.subtle: a page served over plain HTTP) the part workers hash the parts
-    // of the first phase (HashRing).
-    const digest = digestOf(input, inputId);
+    // browser's own (native code, off this thread), given to the job before its report
+    // (without it then, finish hashes the list): of the list read whole before, or of the
+    // list gathered from the first phase's reads of its parts, which the read started at
+    // its profile began (see digestSource); else (a bigger list, or no crypto.subtle: a
+    // page served over plain HTTP) the part workers hash the parts of the first phase
+    // (HashRing).
+    /** The list's bytes, gathered from the parts' reads, `[0, have)` in already. @type {{bytes: Uint8Array<ArrayBuffer>, have: number} | null} */
+    let gather = null;
+    let gathered = 0;
+    /** @type {(digest: Promise<ArrayBuffer | null> | null) => void} */
+    let gatheredDigest = () => {};
+    /** @type {Promise<ArrayBuffer | null> | null} */
+    let digest = null;
+    {
+      const source = await digestSource(input, inputId);
+      // The parts run on from the header rows to the end of the list, one after another.
+      const contiguous = ranges.every((at, k) => (k % 2 === 0 ? k === 0 || at === ranges[k - 1] : k < ranges.length - 1 || at === input.size));
+      if (source && 'digest' in source) digest = source.digest;
+      else if (source && contiguous) {
+        gather = source;
+        digest = new Promise((resolve) => {
+          gatheredDigest = resolve;
+        });
+      } else if (source) digest = input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null);
+    }
     if (digest) job.hashLater();
+    /**
+     * Copies part `n`, just read, into the list's bytes (what the read before did not
+     * have); once every part is in, the browser's SHA-256 of them starts.
+     * @param {number} n
+     * @param {ArrayBuffer} data
+     */
+    const gatherPart = (n, data) => {
+      const into = gather;
+      if (!into) return;
+      const start = ranges[2 * n];
+      if (start + data.byteLength > into.have) into.bytes.set(new Uint8Array(data, Math.max(0, into.have - start)), Math.max(start, into.have));
+      if (++gathered < parts) return;
+      gather = null;
+      // The header rows, before the first part, unless the read before had them.
+      const header = into.have < ranges[0] ? input.slice(into.have, ranges[0]).arrayBuffer() : Promise.resolve(null);
+      const whole = header
+        .then((head) => {
+          if (head) into.bytes.set(new Uint8Array(head), into.have);
+          return self.crypto.subtle.digest('SHA-256', into.bytes);
+        })
+        .catch(() => null);
+      if (typeof inputId === 'number') keepDigest(inputId, whole);
+      gatheredDigest(whole);
+    };
     /**
      * The opt-out lists, read here once the first parts are with the part workers (they
      * are decided without them; the merge checks every row against them), so that the
@@ -581,6 +702,7 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
           // hands it over, so part workers only compute: reading it themselves, they spent
           // 8% of their profile samples blocked in FileReaderSync on the benchmark list.
           const part = readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) => {
+            gatherPart(n, data);
             const hashing = hash ? { hash: n, parts, hashState: n === 0 ? hashState : undefined } : {};
             const decided = pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1, ...hashing }, [data]);
             if (++handed === firstParts) readOptOuts();
@@ -598,6 +720,9 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
         if (!guard(() => merge(i, bytes), rowsSoFar, input)) {
           // The part ended inside a quoted field: read on from its start here, in one piece.
           guard(() => rest(i), rowsSoFar, input);
+          // Not every part was read here: finish hashes the list (hashLater).
+          gather = null;
+          gatheredDigest(null);
           return i;
         }
       }

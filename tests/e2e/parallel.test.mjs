@@ -108,6 +108,54 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
   assert.ok(out.one.report.reasons.duplicate > 0 && out.one.report.reasons.opted_out > 0 && out.one.report.reasons.no_consent > 0);
 });
 
+// The worker reads a list it profiles for the report's SHA-256 (www/worker.js ListRead); a
+// scrub that starts before that read is over stops it and gathers the rest of the list
+// from its own reads of the parts. Both ways, and a scrub of the same Blob again (its
+// digest kept), give the SHA-256 of the whole list.
+test('a list scrubbed straight after its profile, or after a pause, or again, has its own SHA-256', async (t) => {
+  if (await oneCore(t)) return;
+  const out = await env.page.evaluate(async () => {
+    const { Scrubber } = await import('/phonescrub.js');
+    const scrubber = await Scrubber.create();
+    // About 1 MiB blocks of rows, to 48 MiB: long enough that its read, started at the
+    // profile, is still under way when the scrub starts at once.
+    const block = (b) => {
+      const rows = [];
+      for (let i = 0; i < 24_000; i++) rows.push(`${b}${i},+4412129${String(i % 90_000).padStart(5, '0')},${i % 13 ? 'yes' : 'no'}\n`);
+      return new Blob(rows);
+    };
+    const blocks = Array.from({ length: 10 }, (_, b) => block(b));
+    /** @param {number} first */
+    const list = (first) => {
+      const parts = ['id,phone,consent\n'];
+      let size = 0;
+      for (let b = first; size <= 48 * 2 ** 20; b++) {
+        parts.push(blocks[b % blocks.length]);
+        size += blocks[b % blocks.length].size;
+      }
+      return new File(parts, `list${first}.csv`, { type: 'text/csv' });
+    };
+    const policy = { phoneColumn: 'phone', defaultRegion: 'GB', consent: { column: 'consent' }, keepColumns: ['id'] };
+    const sha = async (/** @type {Blob} */ blob) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()))].map((x) => x.toString(16).padStart(2, '0')).join('');
+    const scrub = async (/** @type {File} */ file) => (await scrubber.scrub(file, policy, { today: '2025-06-30' })).report.inputSha256;
+    const first = list(0);
+    await scrubber.profile(first);
+    const straight = await scrub(first);
+    const again = await scrub(first);
+    const second = list(3);
+    await scrubber.profile(second);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const paused = await scrub(second);
+    await scrubber.terminate();
+    return { sizes: [first.size, second.size], straight, again, paused, expected: [await sha(first), await sha(second)] };
+  });
+  assert.ok(out.sizes[0] > 48 * 2 ** 20 && out.sizes[1] > 48 * 2 ** 20, `${out.sizes} bytes`);
+  assert.notEqual(out.expected[0], out.expected[1]);
+  assert.equal(out.straight, out.expected[0], 'scrubbed straight after its profile');
+  assert.equal(out.again, out.expected[0], 'scrubbed again');
+  assert.equal(out.paused, out.expected[1], 'scrubbed after a pause on its profile');
+});
+
 // What this checks is the result: the report, with its SHA-256, equal to the one-worker
 // scrub's and to crypto.subtle's. That the part workers' ring completed (and `finish` did
 // not hash the list itself, which gives the same digest, only later) is not seen here; the

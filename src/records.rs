@@ -3,9 +3,9 @@
 //! dropped), with a fast path for the lines nearly every contact list is made of.
 //!
 //! A line with no quote character in it is one record whose fields are the bytes between
-//! its delimiters: its end is found with `memchr` (vectorised natively, a word at a time
-//! in wasm), it is copied into the record once, and its delimiters are found eight bytes
-//! at a time ([`split`]). Any other
+//! its delimiters: its end and its delimiters are found in one pass, sixteen bytes at a
+//! time (WebAssembly SIMD in the page, SSE2 natively: [`scan`]), and it is copied into
+//! the record once. Any other
 //! line, and any line longer than the buffer, is read by `csv_core`, the `csv` crate's own
 //! state machine, from the same buffer, so a quoted field may span lines and a record may
 //! be any length without the buffer growing. [`Record`] keeps a record's bytes and its
@@ -273,7 +273,12 @@ impl<'a> Records<'a> {
         self.pos.set_record(record.index + 1);
         loop {
             let data = &self.buf[self.start..self.end];
-            let (line, term) = match memchr::memchr2(b'\n', b'\r', data) {
+            let scan = scan(data, self.delimiter, &mut record.bounds);
+            if scan.quote {
+                record.bounds.clear();
+                return self.read_core(record);
+            }
+            let (line, term) = match scan.end {
                 // A CR is only known not to begin a CRLF once the next byte is read.
                 Some(n) if data[n] == b'\n' || n + 1 < data.len() || self.eof => {
                     let term = if data[n] == b'\r' && data.get(n + 1) == Some(&b'\n') {
@@ -285,6 +290,7 @@ impl<'a> Records<'a> {
                 }
                 None if self.eof => (data.len(), 0),
                 _ => {
+                    record.bounds.clear();
                     if self.fill()? || self.eof {
                         continue;
                     }
@@ -292,15 +298,10 @@ impl<'a> Records<'a> {
                     return self.read_core(record);
                 }
             };
-            let line_bytes = &data[..line];
-            let Some(ascii) = split(line_bytes, self.delimiter, &mut record.bounds) else {
-                record.bounds.clear();
-                return self.read_core(record);
-            };
             // Checking a non-ASCII line whole cost more (callgrind) than checking the
             // few fields the engine reads of it, as `text` does.
-            record.ascii = ascii;
-            record.bytes.extend_from_slice(line_bytes);
+            record.ascii = scan.ascii;
+            record.bytes.extend_from_slice(&data[..line]);
             self.consume(line + term);
             return Ok(true);
         }
@@ -360,55 +361,158 @@ impl<'a> Records<'a> {
     }
 }
 
-/// Notes the places of `line`'s fields, split at `delimiter`, in `bounds`, and gives
-/// whether every byte of `line` is ASCII: `None` (and `bounds` partly filled) if the line
-/// has a quote character.
-///
-/// Eight bytes at a time: a delimiter or quote byte becomes a zero byte under XOR, and
-/// [`zero_bytes`] marks exactly those (64-bit words are native in wasm too). A
-/// byte-at-a-time loop was about 1,000 instructions a row of the benchmark's list. The
-/// words are ORed together on the way: a high bit left in the result is a non-ASCII byte.
-fn split(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> Option<bool> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let (delimiters, quotes) = (ONES * u64::from(delimiter), ONES * u64::from(b'"'));
+/// What [`scan`] found at the start of a buffer.
+struct Scan {
+    /// Where the first line end (LF or CR) is, if there is one.
+    end: Option<usize>,
+    /// A quote character comes before it (or before the buffer's end): `csv_core` reads
+    /// the record.
+    quote: bool,
+    /// Every byte before it is ASCII.
+    ascii: bool,
+}
+
+/// Finds the end of the line that starts `data` and notes the places of its fields, split
+/// at `delimiter`, in `bounds` (the last field's too when the line ends in `data`), in one
+/// pass, sixteen bytes at a time ([`masks`]): the line ends, quotes, delimiters and
+/// non-ASCII bytes of a block are four bit masks, and only the bits before the block's
+/// first line end count. Stops at the first quote character (`bounds` then partly
+/// filled). Until session 18 a line's end was found by `memchr2` and its delimiters in a
+/// second pass eight bytes at a time.
+fn scan(data: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> Scan {
     let mut field = 0;
-    let mut chunks = line.chunks_exact(8);
+    let mut high = 0u32;
+    let mut blocks = data.chunks_exact(16);
     let mut at = 0;
-    let mut high = 0u64;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        high |= word;
-        if zero_bytes(word ^ quotes) != 0 {
-            return None;
+    for block in &mut blocks {
+        let [mut delimiters, quotes, ends, highs] =
+            masks(block.try_into().expect("16 bytes"), delimiter);
+        // The bits before the first line end (all of them when there is none).
+        let before = ends.wrapping_sub(1) & !ends;
+        // (A delimiter is a delimiter even if it is the quote character, as csv_core has it.)
+        if quotes & !delimiters & before != 0 {
+            return Scan {
+                end: None,
+                quote: true,
+                ascii: false,
+            };
         }
-        let mut hits = zero_bytes(word ^ delimiters);
-        while hits != 0 {
-            let end = at + (hits.trailing_zeros() / 8) as usize;
+        high |= highs & before;
+        delimiters &= before;
+        while delimiters != 0 {
+            let end = at + delimiters.trailing_zeros() as usize;
             bounds.push((field, end));
             field = end + 1;
-            hits &= hits - 1;
+            delimiters &= delimiters - 1;
         }
-        at += 8;
+        if ends != 0 {
+            let end = at + ends.trailing_zeros() as usize;
+            bounds.push((field, end));
+            return Scan {
+                end: Some(end),
+                quote: false,
+                ascii: high == 0,
+            };
+        }
+        at += 16;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        high |= u64::from(b);
-        if b == delimiter {
+    for (i, &b) in blocks.remainder().iter().enumerate() {
+        if b == b'\n' || b == b'\r' {
+            bounds.push((field, at + i));
+            return Scan {
+                end: Some(at + i),
+                quote: false,
+                ascii: high == 0,
+            };
+        } else if b == delimiter {
             bounds.push((field, at + i));
             field = at + i + 1;
         } else if b == b'"' {
-            return None;
+            return Scan {
+                end: None,
+                quote: true,
+                ascii: false,
+            };
+        } else {
+            high |= u32::from(b >> 7);
         }
     }
-    bounds.push((field, line.len()));
-    Some(high & (ONES * 0x80) == 0)
+    bounds.push((field, data.len()));
+    Scan {
+        end: None,
+        quote: false,
+        ascii: high == 0,
+    }
 }
 
-/// 0x80 in each byte of `word` that is zero, and 0 in every other byte (no false
-/// positives from borrows, unlike the shorter `(w - 0x01..) & !w & 0x80..`).
+/// Bit masks of a block's delimiters, quote characters, line ends (LF or CR) and bytes
+/// over 0x7f: bit `i` for byte `i`. WebAssembly SIMD (the page's engine is built with it;
+/// see .cargo/config.toml) and SSE2 (every x86-64 CPU has it) compare all sixteen bytes
+/// at once; elsewhere a byte at a time.
 #[inline(always)]
-fn zero_bytes(word: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
+fn masks(block: &[u8; 16], delimiter: u8) -> [u32; 4] {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        // SAFETY: reads the 16 bytes of `block`; v128_load has no alignment requirement.
+        let v = unsafe { v128_load(block.as_ptr().cast::<v128>()) };
+        let eq = |b: u8| u32::from(u8x16_bitmask(u8x16_eq(v, u8x16_splat(b))));
+        let ends = u8x16_bitmask(v128_or(
+            u8x16_eq(v, u8x16_splat(b'\n')),
+            u8x16_eq(v, u8x16_splat(b'\r')),
+        ));
+        [
+            eq(delimiter),
+            eq(b'"'),
+            u32::from(ends),
+            u32::from(u8x16_bitmask(v)),
+        ]
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86-64; the load reads the 16 bytes of `block`, unaligned.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+            let eq = |b: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8))) as u32;
+            let ends = _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\r' as i8)),
+            );
+            [
+                eq(delimiter),
+                eq(b'"'),
+                _mm_movemask_epi8(ends) as u32,
+                _mm_movemask_epi8(v) as u32,
+            ]
+        }
+    }
+    #[cfg(not(any(
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        target_arch = "x86_64"
+    )))]
+    {
+        masks_bytewise(block, delimiter)
+    }
+}
+
+/// [`masks`] a byte at a time (the reference it is tested against).
+#[cfg_attr(
+    any(
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        target_arch = "x86_64"
+    ),
+    allow(dead_code)
+)]
+fn masks_bytewise(block: &[u8; 16], delimiter: u8) -> [u32; 4] {
+    let mut masks = [0u32; 4];
+    for (i, &b) in block.iter().enumerate() {
+        masks[0] |= u32::from(b == delimiter) << i;
+        masks[1] |= u32::from(b == b'"') << i;
+        masks[2] |= u32::from(b == b'\n' || b == b'\r') << i;
+        masks[3] |= u32::from(b >> 7) << i;
+    }
+    masks
 }
 
 #[cfg(test)]
@@ -493,23 +597,28 @@ mod tests {
     }
 
     #[test]
-    fn zero_bytes_marks_exactly_the_zero_bytes() {
+    fn masks_are_the_bytewise_masks() {
         let mut next = crate::xorshift(0x2b);
         for _ in 0..20_000 {
-            // Bytes drawn mostly from 0, 1 and 0x80 (where borrows and carries go wrong).
-            let bytes: [u8; 8] = std::array::from_fn(|_| match next() % 5 {
-                0 => 0,
-                1 => 1,
-                2 => 0x80,
-                3 => 0xff,
+            // Bytes drawn mostly from the ones that are marked, and 0x7f/0x80 (the ASCII
+            // edge, where a signed compare goes wrong).
+            let block: [u8; 16] = std::array::from_fn(|_| match next() % 8 {
+                0 => b',',
+                1 => b';',
+                2 => b'"',
+                3 => b'\n',
+                4 => b'\r',
+                5 => 0x7f,
+                6 => 0x80,
                 _ => next() as u8,
             });
-            let expected: [u8; 8] = std::array::from_fn(|i| if bytes[i] == 0 { 0x80 } else { 0 });
-            assert_eq!(
-                zero_bytes(u64::from_le_bytes(bytes)),
-                u64::from_le_bytes(expected),
-                "{bytes:?}"
-            );
+            for delimiter in [b',', b';', b'\t', b'|'] {
+                assert_eq!(
+                    masks(&block, delimiter),
+                    masks_bytewise(&block, delimiter),
+                    "{block:?}"
+                );
+            }
         }
     }
 
@@ -539,7 +648,7 @@ mod tests {
                     .collect(),
             );
         }
-        // Longer lines, so that the eight-byte steps of `split` see every place.
+        // Longer lines, so that the sixteen-byte steps of `scan` see every place.
         let line_alphabet: &[u8] = b"ab1,,;;\" \t\0\xc3\xa9";
         for _ in 0..2000 {
             let len = (next() % 300) as usize;

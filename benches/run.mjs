@@ -13,11 +13,11 @@
 // memory of Chromium's process tree sampled (sampling slows what it measures). The wasm
 // engine is also timed on a return visit: a persistent profile that scrubbed the list
 // once before, as a user's browser keeps (compiled code cached); and as the page is
-// used, the list looked at for 2 s after its profile before the scrub.
+// used, the list looked at for 2 s (--pause MS) after its profile before the scrub.
 // Figures only: nothing here passes or fails on time.
 //
 //   node benches/run.mjs [--rows N | --bytes SIZE] [--only native,wasm,peer] [--keep] [--loads N]
-//                        [--repeat N] [--peer-repeat N] [--no-warm-wait]
+//                        [--repeat N] [--peer-repeat N] [--no-warm-wait] [--pause MS]
 //
 // --repeat N (default 3): each wasm engine's scrub is timed N times, each on a fresh page,
 // and the table shows the median (all N are printed below it); --peer-repeat N (default 1)
@@ -270,8 +270,8 @@ async function returnVisit(server) {
   }
 }
 
-/** The pause between the profile and the scrub in the wasm engine's "review" runs. */
-const REVIEW_MS = 2000;
+/** The pause between the profile and the scrub in the wasm engine's "review" runs (`--pause MS`). */
+const REVIEW_MS = Number(args.pause ?? 2000);
 
 /**
  * The wasm engine as the page is used: the list profiled, then looked at for REVIEW_MS

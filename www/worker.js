@@ -379,12 +379,14 @@ function keepDigest(inputId, digest) {
 /**
  * A list of up to 128 MiB read into memory for the browser's SHA-256, from when the page
  * profiles it (the page profiles every dropped file, and its user reviews the columns
- * before scrubbing). Read as a stream, so that a scrub that starts before the read is
- * over stops it and keeps what it has: the scrub's own reads of the parts fill in the
- * rest (runParts), and the list is read once, not twice. At most one at a time.
+ * before scrubbing), or from the scrub's start. Read as a stream: a scrub that starts
+ * before the read is over takes the parts it hands to the part workers from it as they
+ * come in (runParts), so the list is read once, and its digest is worked out (off this
+ * thread) as soon as the last byte is in, while the parts are still being decided, not
+ * after the last part is read. At most one at a time.
  */
 class ListRead {
-  /** @param {Blob} input @param {number} inputId */
+  /** @param {Blob} input @param {number | undefined} inputId */
   constructor(input, inputId) {
     this.inputId = inputId;
     /** The list's bytes; `[0, read)` are in. @type {Uint8Array<ArrayBuffer>} */
@@ -393,11 +395,16 @@ class ListRead {
     this.stopped = false;
     /** @type {ReadableStreamDefaultReader<Uint8Array> | null} */
     this.reader = null;
-    this.done = this.stream(input);
+    /** Who waits for `[0, at)` (see `until`). @type {{at: number, resolve: (whole: boolean) => void}[]} */
+    this.waiting = [];
+    /** The browser's SHA-256 of the list, once it is in whole; null if it never is. @type {Promise<ArrayBuffer | null>} */
+    this.digest = this.stream(input);
   }
 
-  /** @param {Blob} input */
+  /** @param {Blob} input @returns {Promise<ArrayBuffer | null>} */
   async stream(input) {
+    /** @type {Promise<ArrayBuffer | null> | null} */
+    let digest = null;
     try {
       const reader = input.stream().getReader();
       this.reader = reader;
@@ -407,26 +414,53 @@ class ListRead {
         if (this.read + value.length > this.bytes.length) throw new RangeError('the list is longer than its size');
         this.bytes.set(value, this.read);
         this.read += value.length;
+        this.wake();
       }
       if (!this.stopped && this.read === this.bytes.length) {
-        // Whole: its digest is kept, the bytes let go (SubtleCrypto takes its own copy).
-        keepDigest(this.inputId, self.crypto.subtle.digest('SHA-256', this.bytes).catch(() => null));
+        // Whole: its digest is kept (SubtleCrypto takes its own copy of the bytes).
+        digest = self.crypto.subtle.digest('SHA-256', this.bytes).catch(() => null);
+        if (typeof this.inputId === 'number') keepDigest(this.inputId, digest);
       }
     } catch {
-      this.stopped = true; // unreadable, or changed: the scrub reads (and reports) it
+      // unreadable, or changed: the scrub reads (and reports) it
     }
+    this.stopped = true;
+    this.wake();
     if (listRead === this) listRead = null;
+    return digest;
   }
 
-  /** Stops the read; resolves once it has, `[0, read)` in `bytes`. */
+  /** Resolves those waiting for bytes now in (true), or for bytes that will not come (false). */
+  wake() {
+    this.waiting = this.waiting.filter(({ at, resolve }) => {
+      if (at <= this.read) resolve(true);
+      else if (this.stopped) resolve(false);
+      else return true;
+      return false;
+    });
+  }
+
+  /**
+   * Resolves to true once bytes `[0, at)` are in, false if they will not be (the read
+   * stopped, or failed).
+   * @param {number} at
+   * @returns {Promise<boolean>}
+   */
+  until(at) {
+    if (at <= this.read) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => this.waiting.push({ at, resolve }));
+  }
+
+  /** Stops the read; resolves once it has. */
   async stop() {
     this.stopped = true;
     await this.reader?.cancel().catch(() => {});
-    await this.done;
+    await this.digest;
   }
 }
 
-/** The list being read since its profile. @type {ListRead | null} */
+/** The list being read since its profile (or its scrub's start). @type {ListRead | null} */
 let listRead = null;
 
 /**
@@ -446,27 +480,29 @@ function startListRead(input, inputId) {
 /**
  * Where a scrub gets the browser's SHA-256 of its list, for a list up to 128 MiB:
  * `digest`, when the list was read whole before (since its profile, or by a scrub of the
- * same Blob); else `bytes` to gather the list in, `[0, have)` already read (the read
- * its profile started, stopped here), for the scrub's reads of the parts to fill in
- * (runParts). Null where the browser's is not had (a bigger list, no crypto.subtle: a
- * page over plain HTTP).
+ * same Blob); else `read`, the list being read (the read its profile started, or one
+ * started now), which the scrub takes its parts from. Null where the browser's is not had
+ * (a bigger list, no crypto.subtle: a page over plain HTTP).
  * @param {Blob} input
  * @param {number | undefined} inputId
- * @returns {Promise<{digest: Promise<ArrayBuffer | null>} | {bytes: Uint8Array<ArrayBuffer>, have: number} | null>}
+ * @returns {Promise<{digest: Promise<ArrayBuffer | null>} | {read: ListRead} | null>}
  */
 async function digestSource(input, inputId) {
   if (!(input instanceof Blob) || input.size > DIGEST_IN_MEMORY_BYTES || !self.crypto?.subtle) return null;
   const known = typeof inputId === 'number' ? digests.get(inputId) : undefined;
-  // Any read under way stops: this one's bytes are the start of the list to gather,
-  // another's would only slow the scrub.
   const read = listRead;
+  if (!known && read && typeof inputId === 'number' && read.inputId === inputId && read.bytes.length === input.size) {
+    // Its read goes on, for this scrub.
+    return { read };
+  }
+  // Any other read stops: it would only slow the scrub.
   listRead = null;
   if (read) await read.stop();
   // (A read that ended while it was being stopped has its digest kept by now.)
   const digest = known ?? (typeof inputId === 'number' ? digests.get(inputId) : undefined);
   if (digest) return { digest };
-  if (read && read.inputId === inputId && read.bytes.length === input.size) return { bytes: read.bytes, have: read.read };
-  return { bytes: new Uint8Array(input.size), have: 0 };
+  listRead = new ListRead(input, inputId);
+  return { read: listRead };
 }
 
 /** Part workers at most (each holds an engine instance). */
@@ -605,53 +641,34 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
     // The report's SHA-256 of the input: for a list that fits easily in memory, the
     // browser's own (native code, off this thread), given to the job before its report
     // (without it then, finish hashes the list): of the list read whole before, or of the
-    // list gathered from the first phase's reads of its parts, which the read started at
-    // its profile began (see digestSource); else (a bigger list, or no crypto.subtle: a
-    // page served over plain HTTP) the part workers hash the parts of the first phase
+    // list being read, from its profile or from now, from which this scrub takes its parts
+    // as they come in (see ListRead); else (a bigger list, or no crypto.subtle: a page
+    // served over plain HTTP) the part workers hash the parts of the first phase
     // (HashRing).
-    /** The list's bytes, gathered from the parts' reads, `[0, have)` in already. @type {{bytes: Uint8Array<ArrayBuffer>, have: number} | null} */
-    let gather = null;
-    let gathered = 0;
-    /** @type {(digest: Promise<ArrayBuffer | null> | null) => void} */
-    let gatheredDigest = () => {};
+    /** The list being read, the parts taken from it. @type {ListRead | null} */
+    let read = null;
     /** @type {Promise<ArrayBuffer | null> | null} */
     let digest = null;
     {
       const source = await digestSource(input, inputId);
-      // The parts run on from the header rows to the end of the list, one after another.
-      const contiguous = ranges.every((at, k) => (k % 2 === 0 ? k === 0 || at === ranges[k - 1] : k < ranges.length - 1 || at === input.size));
       if (source && 'digest' in source) digest = source.digest;
-      else if (source && contiguous) {
-        gather = source;
-        digest = new Promise((resolve) => {
-          gatheredDigest = resolve;
-        });
-      } else if (source) digest = input.arrayBuffer().then((b) => self.crypto.subtle.digest('SHA-256', b)).catch(() => null);
+      else if (source) {
+        read = source.read;
+        digest = read.digest;
+      }
     }
     if (digest) job.hashLater();
     /**
-     * Copies part `n`, just read, into the list's bytes (what the read before did not
-     * have); once every part is in, the browser's SHA-256 of them starts.
-     * @param {number} n
-     * @param {ArrayBuffer} data
+     * Bytes `start..end` of the list: from the list's read once they are in, else (the
+     * read stopped: another list profiled meanwhile, or the file unreadable) from the file.
+     * @param {number} start
+     * @param {number} end
+     * @returns {Promise<ArrayBuffer>}
      */
-    const gatherPart = (n, data) => {
-      const into = gather;
-      if (!into) return;
-      const start = ranges[2 * n];
-      if (start + data.byteLength > into.have) into.bytes.set(new Uint8Array(data, Math.max(0, into.have - start)), Math.max(start, into.have));
-      if (++gathered < parts) return;
-      gather = null;
-      // The header rows, before the first part, unless the read before had them.
-      const header = into.have < ranges[0] ? input.slice(into.have, ranges[0]).arrayBuffer() : Promise.resolve(null);
-      const whole = header
-        .then((head) => {
-          if (head) into.bytes.set(new Uint8Array(head), into.have);
-          return self.crypto.subtle.digest('SHA-256', into.bytes);
-        })
-        .catch(() => null);
-      if (typeof inputId === 'number') keepDigest(inputId, whole);
-      gatheredDigest(whole);
+    const partOf = async (start, end) => {
+      const from = read;
+      if (from && (await from.until(end))) return from.bytes.slice(start, end).buffer;
+      return readPart(input, start, end);
     };
     /**
      * The opt-out lists, read here once the first parts are with the part workers (they
@@ -701,8 +718,7 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
           // This worker reads the part (asynchronously, while it merges earlier ones) and
           // hands it over, so part workers only compute: reading it themselves, they spent
           // 8% of their profile samples blocked in FileReaderSync on the benchmark list.
-          const part = readPart(input, ranges[2 * n], ranges[2 * n + 1]).then((data) => {
-            gatherPart(n, data);
+          const part = partOf(ranges[2 * n], ranges[2 * n + 1]).then((data) => {
             const hashing = hash ? { hash: n, parts, hashState: n === 0 ? hashState : undefined } : {};
             const decided = pool[n % pool.length].call({ type: `part-${kind}`, data, last: n === parts - 1, ...hashing }, [data]);
             if (++handed === firstParts) readOptOuts();
@@ -720,9 +736,6 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
         if (!guard(() => merge(i, bytes), rowsSoFar, input)) {
           // The part ended inside a quoted field: read on from its start here, in one piece.
           guard(() => rest(i), rowsSoFar, input);
-          // Not every part was read here: finish hashes the list (hashLater).
-          gather = null;
-          gatheredDigest(null);
           return i;
         }
       }

@@ -63,4 +63,25 @@ wb.properties.created = wb.properties.modified = datetime.datetime(2025, 1, 1)
 wb.save(sys.argv[1])
 EOF
 
+# far-cell.xlsx: contacts.xlsx with one more cell, at XFD1048576, the last there is: a
+# 5 KB file whose cells span 17 billion (calamine's Range::from_sparse allocated them all
+# until vendor/calamine PATCHES.md 11). (far-cells.xls is the fuzzer's .xls of the same
+# kind: tests/fixtures/fuzz/profile/xls-cells-far-apart-oom-04fe52e9 without its first
+# byte.)
+python3 - "$DIR/contacts.xlsx" "$DIR/far-cell.xlsx" << 'EOF'
+import sys
+import zipfile
+
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED)
+for item in src.infolist():
+    data = src.read(item.filename)
+    if item.filename == "xl/worksheets/sheet1.xml":
+        far = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>'
+        data = data.replace(b"</sheetData>", far + b"</sheetData>")
+    info = zipfile.ZipInfo(item.filename, date_time=(2025, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    dst.writestr(info, data)
+dst.close()
+EOF
+
 ls -l "$DIR"

@@ -305,3 +305,33 @@ fn a_damaged_xls_is_an_input_error_not_a_panic() {
     );
     assert!(profile_sheet(&damaged[..], 10, None, None, None).is_err());
 }
+
+#[test]
+fn cells_far_apart_are_an_input_error_not_an_allocation() {
+    // A sheet's cells are read into one dense range spanning them all: a few cells far
+    // apart in a file of a few KB asked for gigabytes, and the failed allocation aborted
+    // the process (a trap in the browser). far-cell.xlsx is contacts.xlsx with a cell at
+    // XFD1048576 (17 billion cells spanned); far-cells.xls is the fuzzer's (5 GB asked
+    // for). vendor/calamine/PATCHES.md 11.
+    for name in ["far-cell.xlsx", "far-cells.xls"] {
+        let bytes = fixture(name);
+        let err = scrub(contacts_policy(), &bytes, None)
+            .err()
+            .unwrap_or_else(|| panic!("{name} is refused"));
+        assert!(
+            matches!(err.kind(), phonescrub::ErrorKind::Input { .. }),
+            "{name}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("more than the 30000000 cells read"),
+            "{name}: {err}"
+        );
+        let err = profile_sheet(&bytes[..], 10, None, None, None)
+            .err()
+            .unwrap_or_else(|| panic!("{name} is not profiled"));
+        assert!(err.to_string().contains("cells span"), "{name}: {err}");
+    }
+    // The same sheet without the far cell still reads: the limit is on the span.
+    assert!(scrub(contacts_policy(), &fixture("contacts.xlsx"), None).is_ok());
+}

@@ -4,7 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setUp, openPage, chooseList, download, screenshot, FIXTURES } from './helpers.mjs';
+import { setUp, openPage, chooseList, download, screenshot, FIXTURES, ROOT } from './helpers.mjs';
+
+const SHEET_FIXTURES = path.join(ROOT, 'tests/fixtures/sheets');
 
 /** @type {Awaited<ReturnType<typeof setUp>>} */
 let env;
@@ -57,6 +59,12 @@ test('a PDF named list.csv shows the engine error, then a good file still scrubs
   await page.locator('#file-error', { hasText: 'damaged.xls' }).waitFor();
   assert.match(await error.innerText(), /this \.xls file is damaged/i);
   assert.match(await error.innerText(), /save it again as \.xlsx or CSV/);
+
+  // A 5 KB .xlsx with one cell far from the others (XFD1048576): its cells span 17
+  // billion, which the sheet reader once allocated (a trap); now an input error that says so.
+  await chooseList(page, path.join(SHEET_FIXTURES, 'far-cell.xlsx'));
+  await page.locator('#file-error', { hasText: 'far-cell.xlsx' }).waitFor();
+  assert.match(await error.innerText(), /cells span 1048576 rows and 16384 columns/);
 
   // The page is still usable: the next, good file profiles and scrubs.
   await chooseList(page, path.join(FIXTURES, 'contacts.csv'));

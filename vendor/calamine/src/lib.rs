@@ -421,6 +421,32 @@ where
 }
 
 /// A trait to constrain cells
+/// PATCH(phonescrub) 11: the most cells a worksheet's [`Range`] is built with by the
+/// xls, xlsx and xlsb readers ([`Range::try_from_sparse`]); 30 million, phonescrub's own
+/// limit for a sheet.
+pub const MAX_RANGE_CELLS: u64 = 30_000_000;
+
+/// PATCH(phonescrub) 11: a worksheet whose cells span more than [`MAX_RANGE_CELLS`] cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeTooBig {
+    /// The rows the cells span.
+    pub rows: u64,
+    /// The columns the cells span.
+    pub columns: u64,
+}
+
+impl std::fmt::Display for RangeTooBig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the sheet's cells span {} rows and {} columns, more than the {} cells read",
+            self.rows, self.columns, MAX_RANGE_CELLS
+        )
+    }
+}
+
+impl std::error::Error for RangeTooBig {}
+
 pub trait CellType: Default + Clone + PartialEq {}
 
 impl CellType for Data {}
@@ -817,6 +843,28 @@ impl<T: CellType> Range<T> {
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
+    }
+
+    /// PATCH(phonescrub) 11: [`Range::from_sparse`], or [`RangeTooBig`] when the cells
+    /// span more than [`MAX_RANGE_CELLS`] cells: `from_sparse` allocates the whole span,
+    /// so a few cells far apart (a damaged or crafted file of a few KB) asked for
+    /// gigabytes, and the allocation's failure aborts the process (a trap in wasm).
+    pub fn try_from_sparse(cells: Vec<Cell<T>>) -> Result<Range<T>, RangeTooBig> {
+        if let Some(first) = cells.first() {
+            let (mut rows, mut cols) = ((first.pos.0, first.pos.0), (first.pos.1, first.pos.1));
+            for (r, c) in cells.iter().map(|c| c.pos) {
+                rows = (rows.0.min(r), rows.1.max(r));
+                cols = (cols.0.min(c), cols.1.max(c));
+            }
+            let too_big = RangeTooBig {
+                rows: u64::from(rows.1 - rows.0) + 1,
+                columns: u64::from(cols.1 - cols.0) + 1,
+            };
+            if too_big.rows.saturating_mul(too_big.columns) > MAX_RANGE_CELLS {
+                return Err(too_big);
+            }
+        }
+        Ok(Range::from_sparse(cells))
     }
 
     /// Creates a `Range` from a sparse vector of cells.

@@ -82,11 +82,14 @@ pub enum XlsError {
         /// iFmt value, See 2.4.126 Format
         ifmt: u16,
     },
+    /// PATCH(phonescrub) 11: a worksheet's cells span too many cells
+    RangeTooBig(crate::RangeTooBig),
 }
 
 from_err!(std::io::Error, XlsError, Io);
 from_err!(crate::cfb::CfbError, XlsError, Cfb);
 from_err!(crate::vba::VbaError, XlsError, Vba);
+from_err!(crate::RangeTooBig, XlsError, RangeTooBig);
 
 impl std::fmt::Display for XlsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +123,7 @@ impl std::fmt::Display for XlsError {
             XlsError::Art(s) => write!(f, "Invalid art record '{s}'"),
             XlsError::WorksheetNotFound(name) => write!(f, "Worksheet '{name}' not found"),
             XlsError::InvalidFormat { ifmt } => write!(f, "Invalid ifmt value: '{ifmt}'"),
+            XlsError::RangeTooBig(e) => write!(f, "{e}"),
         }
     }
 }
@@ -532,8 +536,8 @@ impl<RS: Read + Seek> Xls<RS> {
                     _ => (),
                 }
             }
-            let range = Range::from_sparse(cells);
-            let formula = Range::from_sparse(formulas);
+            let range = Range::try_from_sparse(cells)?;
+            let formula = Range::try_from_sparse(formulas)?;
             sheets.insert(
                 name,
                 SheetData {

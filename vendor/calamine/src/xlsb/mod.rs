@@ -89,6 +89,8 @@ pub enum XlsbError {
     WorksheetNotFound(String),
     /// XML Encoding error
     Encoding(quick_xml::encoding::EncodingError),
+    /// PATCH(phonescrub) 11: a worksheet's cells span too many cells
+    RangeTooBig(crate::RangeTooBig),
 }
 
 from_err!(std::io::Error, XlsbError, Io);
@@ -101,6 +103,7 @@ from_err!(crate::vba::VbaError, XlsbError, Vba);
 impl std::fmt::Display for XlsbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            XlsbError::RangeTooBig(e) => write!(f, "{e}"),
             XlsbError::Io(e) => write!(f, "I/O error: {e}"),
             XlsbError::Zip(e) => write!(f, "Zip error: {e}"),
             XlsbError::Xml(e) => write!(f, "Xml error: {e}"),
@@ -128,6 +131,13 @@ impl std::fmt::Display for XlsbError {
             XlsbError::WorksheetNotFound(name) => write!(f, "Worksheet '{name}' not found"),
             XlsbError::Encoding(e) => write!(f, "XML encoding error: {e}"),
         }
+    }
+}
+
+// PATCH(phonescrub) 11
+impl From<crate::RangeTooBig> for XlsbError {
+    fn from(e: crate::RangeTooBig) -> XlsbError {
+        XlsbError::RangeTooBig(e)
     }
 }
 
@@ -554,7 +564,7 @@ impl<RS: Read + Seek> Reader<RS> for Xlsb<RS> {
                 cells.push(cell);
             }
         }
-        Ok(Range::from_sparse(cells))
+        Ok(Range::try_from_sparse(cells)?)
     }
 
     /// MS-XLSB 2.1.7.62
@@ -639,7 +649,7 @@ impl<RS: Read + Seek> ReaderRef<RS> for Xlsb<RS> {
             }
         }
 
-        Ok(Range::from_sparse(cells))
+        Ok(Range::try_from_sparse(cells)?)
     }
 }
 

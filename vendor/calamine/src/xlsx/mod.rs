@@ -148,6 +148,8 @@ pub enum XlsxError {
 
     /// Specified Pivot Table was not found on worksheet.
     PivotTableNotFound(String),
+    /// PATCH(phonescrub) 11: a worksheet's cells span too many cells
+    RangeTooBig(crate::RangeTooBig),
 }
 
 from_err!(std::io::Error, XlsxError, Io);
@@ -162,6 +164,7 @@ from_err!(quick_xml::events::attributes::AttrError, XlsxError, XmlAttr);
 impl std::fmt::Display for XlsxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            XlsxError::RangeTooBig(e) => write!(f, "{e}"),
             XlsxError::Io(e) => write!(f, "I/O error: {e}"),
             XlsxError::Zip(e) => write!(f, "Zip error: {e}"),
             XlsxError::Xml(e) => write!(f, "Xml error: {e}"),
@@ -206,6 +209,13 @@ impl std::fmt::Display for XlsxError {
                 write!(f, "Pivot Table '{pt}' was not found on worksheet")
             }
         }
+    }
+}
+
+// PATCH(phonescrub) 11
+impl From<crate::RangeTooBig> for XlsxError {
+    fn from(e: crate::RangeTooBig) -> XlsxError {
+        XlsxError::RangeTooBig(e)
     }
 }
 
@@ -1681,7 +1691,7 @@ impl<RS: Read + Seek> Reader<RS> for Xlsx<RS> {
                 cells.push(cell);
             }
         }
-        Ok(Range::from_sparse(cells))
+        Ok(Range::try_from_sparse(cells)?)
     }
 
     fn worksheets(&mut self) -> Vec<(String, Range<Data>)> {
@@ -1772,7 +1782,7 @@ impl<RS: Read + Seek> ReaderRef<RS> for Xlsx<RS> {
             }
         }
 
-        Ok(Range::from_sparse(cells))
+        Ok(Range::try_from_sparse(cells)?)
     }
 }
 

@@ -314,8 +314,10 @@ pub fn profile(data: &[u8]) {
 }
 
 /// phonescrub's record reader (`src/records.rs`: a fast path for lines without quotes,
-/// csv_core for the rest) reads exactly the records, fields and header `csv::Reader` reads.
-fn same_records(bytes: &[u8], delimiter: u8, has_headers: bool) {
+/// csv_core for the rest) reads exactly the records, fields and header `csv::Reader` reads,
+/// and gives a field as text exactly when it is UTF-8 (the fast path's ASCII flag).
+/// Also the wasm test (tests/web.rs), where the fast path runs on WebAssembly SIMD.
+pub fn same_records(bytes: &[u8], delimiter: u8, has_headers: bool) {
     let mut ours = phonescrub::Records::new(Box::new(bytes), delimiter, has_headers);
     let mut theirs = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -349,5 +351,13 @@ fn same_records(bytes: &[u8], delimiter: u8, has_headers: bool) {
             "record {} differs from csv::Reader's",
             a.index()
         );
+        for (i, field) in a.iter().enumerate() {
+            assert_eq!(
+                a.text(i).map(str::as_bytes),
+                std::str::from_utf8(field).ok().map(str::as_bytes),
+                "record {} field {i}: text differs from its UTF-8 reading",
+                a.index()
+            );
+        }
     }
 }

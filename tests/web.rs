@@ -11,6 +11,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
+/// The fuzz targets' checks (only `same_records` is used here).
+#[path = "../fuzz/checks.rs"]
+mod checks;
+
 const GOLDEN: &str = include_str!("fixtures/golden/corpus.tsv");
 
 fn json(text: &str) -> JsValue {
@@ -143,7 +147,8 @@ fn errors_are_phonescrub_errors_with_kind_and_line() {
 }
 
 /// The record reader's fast path in wasm is WebAssembly SIMD (`records::scan`), not the
-/// SSE2 of the native unit tests: it must read what `csv::Reader` reads here too.
+/// SSE2 of the native unit tests: it must read what `csv::Reader` reads here too (the
+/// fuzz targets' check, `same_records`).
 #[wasm_bindgen_test]
 fn the_record_reader_reads_what_the_csv_crate_reads() {
     let mut state = 0x5eed_u64;
@@ -171,29 +176,7 @@ fn the_record_reader_reads_what_the_csv_crate_reads() {
     inputs.push(inputs.concat());
     for input in &inputs {
         for delimiter in [b',', b';'] {
-            let mut expected = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(&input[..]);
-            let mut got = phonescrub::Records::new(Box::new(&input[..]), delimiter, false);
-            let (mut want, mut have) = (csv::ByteRecord::new(), phonescrub::Record::new());
-            loop {
-                let more = expected.read_byte_record(&mut want).unwrap();
-                assert_eq!(got.read_byte_record(&mut have).unwrap(), more, "{input:?}");
-                if !more {
-                    break;
-                }
-                let fields: Vec<&[u8]> = have.iter().collect();
-                assert_eq!(fields, want.iter().collect::<Vec<_>>(), "{input:?}");
-                for (i, field) in fields.iter().enumerate() {
-                    assert_eq!(
-                        have.text(i).map(str::as_bytes),
-                        std::str::from_utf8(field).ok().map(str::as_bytes),
-                        "{input:?}"
-                    );
-                }
-            }
+            checks::same_records(input, delimiter, false);
         }
     }
 }

@@ -489,17 +489,15 @@ function startListRead(input, inputId) {
  */
 async function digestSource(input, inputId) {
   if (!(input instanceof Blob) || input.size > DIGEST_IN_MEMORY_BYTES || !self.crypto?.subtle) return null;
-  const known = typeof inputId === 'number' ? digests.get(inputId) : undefined;
+  const kept = () => (typeof inputId === 'number' ? digests.get(inputId) : undefined);
   const read = listRead;
-  if (!known && read && typeof inputId === 'number' && read.inputId === inputId && read.bytes.length === input.size) {
-    // Its read goes on, for this scrub.
-    return { read };
-  }
-  // Any other read stops: it would only slow the scrub.
+  // This list's read, under way: it goes on, for this scrub.
+  if (read && read.inputId === inputId && typeof inputId === 'number' && read.bytes.length === input.size) return { read };
+  // Any other read stops: it would only slow the scrub. (One that ended while it was
+  // being stopped has its digest kept by then.)
   listRead = null;
   if (read) await read.stop();
-  // (A read that ended while it was being stopped has its digest kept by now.)
-  const digest = known ?? (typeof inputId === 'number' ? digests.get(inputId) : undefined);
+  const digest = kept();
   if (digest) return { digest };
   listRead = new ListRead(input, inputId);
   return { read: listRead };

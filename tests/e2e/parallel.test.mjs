@@ -109,9 +109,9 @@ test('a 10 MB list scrubbed by part workers equals the one-worker scrub', async 
 });
 
 // The worker reads a list it profiles for the report's SHA-256 (www/worker.js ListRead); a
-// scrub that starts before that read is over stops it and gathers the rest of the list
-// from its own reads of the parts. Both ways, and a scrub of the same Blob again (its
-// digest kept), give the SHA-256 of the whole list.
+// scrub that starts before that read is over lets it go on and takes its parts from it.
+// Both ways, and a scrub of the same Blob again (its digest kept), give the SHA-256 of
+// the whole list.
 test('a list scrubbed straight after its profile, or after a pause, or again, has its own SHA-256', async (t) => {
   if (await oneCore(t)) return;
   const out = await env.page.evaluate(async () => {

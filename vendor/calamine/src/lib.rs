@@ -420,7 +420,6 @@ where
     R::new(rs)
 }
 
-/// A trait to constrain cells
 /// PATCH(phonescrub) 11: the most cells a worksheet's [`Range`] is built with by the
 /// xls, xlsx and xlsb readers ([`Range::try_from_sparse`]); 30 million, phonescrub's own
 /// limit for a sheet.
@@ -447,6 +446,19 @@ impl std::fmt::Display for RangeTooBig {
 
 impl std::error::Error for RangeTooBig {}
 
+/// PATCH(phonescrub) 11: the first and last row and column of `cells` (which do not
+/// always come in (row, col) order), or `None` when there are none.
+fn sparse_span<T: CellType>(cells: &[Cell<T>]) -> Option<((u32, u32), (u32, u32))> {
+    let first = cells.first()?.pos;
+    Some(cells.iter().fold((first, first), |(start, end), c| {
+        (
+            (min(start.0, c.pos.0), min(start.1, c.pos.1)),
+            (max(end.0, c.pos.0), max(end.1, c.pos.1)),
+        )
+    }))
+}
+
+/// A trait to constrain cells
 pub trait CellType: Default + Clone + PartialEq {}
 
 impl CellType for Data {}
@@ -850,15 +862,10 @@ impl<T: CellType> Range<T> {
     /// so a few cells far apart (a damaged or crafted file of a few KB) asked for
     /// gigabytes, and the allocation's failure aborts the process (a trap in wasm).
     pub fn try_from_sparse(cells: Vec<Cell<T>>) -> Result<Range<T>, RangeTooBig> {
-        if let Some(first) = cells.first() {
-            let (mut rows, mut cols) = ((first.pos.0, first.pos.0), (first.pos.1, first.pos.1));
-            for (r, c) in cells.iter().map(|c| c.pos) {
-                rows = (rows.0.min(r), rows.1.max(r));
-                cols = (cols.0.min(c), cols.1.max(c));
-            }
+        if let Some(((row_start, col_start), (row_end, col_end))) = sparse_span(&cells) {
             let too_big = RangeTooBig {
-                rows: u64::from(rows.1 - rows.0) + 1,
-                columns: u64::from(cols.1 - cols.0) + 1,
+                rows: u64::from(row_end - row_start) + 1,
+                columns: u64::from(col_end - col_start) + 1,
             };
             if too_big.rows.saturating_mul(too_big.columns) > MAX_RANGE_CELLS {
                 return Err(too_big);
@@ -900,21 +907,10 @@ impl<T: CellType> Range<T> {
     /// ```
     ///
     pub fn from_sparse(cells: Vec<Cell<T>>) -> Range<T> {
-        if cells.is_empty() {
+        // PATCH(phonescrub) 11: the bounds found by `sparse_span`, shared with `try_from_sparse`.
+        let Some(((row_start, col_start), (row_end, col_end))) = sparse_span(&cells) else {
             return Range::empty();
-        }
-        // cells do not always appear in (row, col) order
-        // search bounds
-        let mut row_start = u32::MAX;
-        let mut row_end = 0;
-        let mut col_start = u32::MAX;
-        let mut col_end = 0;
-        for (r, c) in cells.iter().map(|c| c.pos) {
-            row_start = min(r, row_start);
-            row_end = max(r, row_end);
-            col_start = min(c, col_start);
-            col_end = max(c, col_end);
-        }
+        };
         let cols = (col_end - col_start + 1) as usize;
         let rows = (row_end - row_start + 1) as usize;
         let len = cols.saturating_mul(rows);

@@ -223,13 +223,27 @@ fn starts_formula(cell: &[u8]) -> bool {
 }
 
 /// `n` in decimal, written into `buf` (no allocation, no `fmt`: once a row or more).
+/// Eight digits at a time are split off with one 64-bit division and written with 32-bit
+/// arithmetic: in wasm a 64-bit division by 10 is a division instruction, not the
+/// multiply it is natively, and a digit each cost 2.7% of a part worker's time (Node
+/// profile, the bench list: a 12-digit E.164 number a row).
 pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut start = buf.len();
+    while n >= 100_000_000 {
+        let mut low = (n % 100_000_000) as u32;
+        n /= 100_000_000;
+        for _ in 0..8 {
+            start -= 1;
+            buf[start] = b'0' + (low % 10) as u8;
+            low /= 10;
+        }
+    }
+    let mut low = n as u32;
     loop {
         start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
+        buf[start] = b'0' + (low % 10) as u8;
+        low /= 10;
+        if low == 0 {
             return &buf[start..];
         }
     }

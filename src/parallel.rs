@@ -434,7 +434,9 @@ impl Coordinator {
             self.ahead = Some(DedupeAhead::default());
         }
         match &mut self.ahead {
-            Some(ahead) if part.complete && ahead.parts() == i => ahead.add(&part),
+            Some(ahead) if part.complete && ahead.parts() == i => {
+                ahead.add(&part, self.layout.parts.len())
+            }
             // Ended inside a record, or not in order (a caller's mistake): deduped as merged.
             _ => self.ahead = None,
         }
@@ -1248,6 +1250,10 @@ pub mod wire {
             part.bytes.len() + 32 * part.rows.len() + 64,
         ));
         out.u8(0);
+        // The rows' bytes' length first, so that the head (everything before the bytes,
+        // which come last) can be found without decoding it: the merges that need only
+        // the rows' verdicts are given only the head (see `scrubHead` in www/worker.js).
+        out.u64(part.bytes.len() as u64);
         out.u8(u8::from(part.complete));
         out.u64(part.lines);
         out.u64(part.invalid_kept);
@@ -1267,7 +1273,7 @@ pub mod wire {
             out.u64(u64::from(row.reasons.bits()));
             out.u64(u64::from(row.len) | u64::from(row.alt) << 32);
         }
-        out.bytes(&part.bytes);
+        out.0.extend_from_slice(&part.bytes);
         out.0
     }
 
@@ -1303,12 +1309,14 @@ pub mod wire {
         decode_scrub_with(bytes, true)
     }
 
-    /// [`decode_scrub`], with the rows' bytes copied or (`with_bytes` false) left out.
+    /// [`decode_scrub`], with the rows' bytes copied or (`with_bytes` false) left out:
+    /// then `bytes` may end where the rows' bytes start (see [`encode_scrub`]).
     pub(crate) fn decode_scrub_with(bytes: &[u8], with_bytes: bool) -> Result<ScrubPart> {
         let mut input = In(bytes);
         if let Some(err) = read_error(&mut input)? {
             return Err(err);
         }
+        let data_len = input.u64()?;
         let complete = input.u8()? != 0;
         let lines = input.u64()?;
         let invalid_kept = input.u64()?;
@@ -1343,18 +1351,17 @@ pub mod wire {
                 }
             })
             .collect();
-        let data = input.bytes()?;
         let total: u64 = rows
             .iter()
             .map(|r| u64::from(r.len) + u64::from(r.alt))
             .sum();
-        if total != data.len() as u64 {
+        if total != data_len || (with_bytes && input.0.len() as u64 != data_len) {
             return Err(Error::input("a worker's part result is damaged"));
         }
         Ok(ScrubPart {
             rows,
             bytes: if with_bytes {
-                data.to_vec()
+                input.0.to_vec()
             } else {
                 Vec::new()
             },
@@ -1416,6 +1423,51 @@ mod tests {
             assert!(merged);
         }
         job.finish(list).unwrap().input_sha256
+    }
+
+    /// The head of a scrub result, as www/worker.js's `scrubHead` finds it: the result's
+    /// length less the rows' bytes' length, which follows the first byte.
+    fn head(result: &[u8]) -> &[u8] {
+        let data = u64::from_le_bytes(result[1..9].try_into().unwrap()) as usize;
+        &result[..result.len() - data]
+    }
+
+    #[test]
+    fn the_merges_of_verdicts_need_only_a_scrub_results_head() {
+        let mut list = String::from("phone,consent\n");
+        for i in 0..400 {
+            let consent = if i % 7 == 3 { "no" } else { "yes" };
+            list += &format!("+4412129410{:02},{consent}\n\"=1+{i}\",yes\n", i % 50);
+        }
+        let policy = crate::Policy::from_json(
+            r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"},"dedupe":true}"#,
+        );
+        let today = crate::rules::dates::parse_iso("2026-01-01").unwrap();
+        let scrubber = Scrubber::new(policy.unwrap(), today).unwrap();
+        let layout = layout(&scrubber, list.as_bytes(), 4096)
+            .unwrap()
+            .expect("cut into parts");
+        let (start, end) = layout.parts[0];
+        let mut job = Coordinator::with_layout(scrubber, layout).unwrap();
+        let engine = PartEngine::new(&job.context_json()).unwrap();
+        let result = engine.scrub_part_bytes(&list.as_bytes()[start as usize..end as usize], false);
+        let whole = decode_scrub(&result).unwrap();
+        assert!(whole.rows.len() > 100, "{} rows", whole.rows.len());
+        assert!(!whole.bytes.is_empty());
+        let head = head(&result);
+        assert!(head.len() < result.len());
+        let rows = decode_scrub_rows(head).unwrap();
+        assert_eq!(rows.rows, whole.rows);
+        assert_eq!((rows.lines, rows.complete), (whole.lines, whole.complete));
+        assert!(rows.bytes.is_empty());
+        // The head alone is not a whole result, nor is a head with a byte short.
+        assert!(decode_scrub(head).is_err());
+        assert!(decode_scrub_rows(&head[..head.len() - 1]).is_err());
+        // Nor the result with a byte more or less.
+        let mut longer = result.clone();
+        longer.push(b'x');
+        assert!(decode_scrub(&longer).is_err());
+        assert!(decode_scrub(&result[..result.len() - 1]).is_err());
     }
 
     #[test]

@@ -753,7 +753,7 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
       /** @type {(Uint8Array | null)[]} */
       const kept = [];
       const stopped = await phase('scrub', (i, bytes) => {
-        const complete = job.mergeRefusals(i, bytes);
+        const complete = job.mergeRefusals(i, scrubHead(bytes));
         if (complete) kept.push(bytes);
         return complete;
       }, (i) => job.scanRest(i), !digest);
@@ -768,7 +768,7 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
       for (let i = 0; i < kept.length; i++) {
         const bytes = /** @type {Uint8Array} */ (kept[i]);
         kept[i] = null;
-        const verdicts = /** @type {Uint8Array} */ (guard(() => job.mergeVerdicts(i, bytes), rowsSoFar, input));
+        const verdicts = /** @type {Uint8Array} */ (guard(() => job.mergeVerdicts(i, scrubHead(bytes)), rowsSoFar, input));
         const write = pool[i % pool.length].call({ type: 'part-write', data: bytes, verdicts }, [bytes.buffer, verdicts.buffer]);
         write.catch(() => {}); // awaited below, in order
         written.push(write);
@@ -800,6 +800,21 @@ async function runParts(job, input, inputId, count, rowsSoFar, sinks) {
       // a trapped instance: nothing left to free
     }
   }
+}
+
+/**
+ * The head of a part worker's scrub result (src/parallel.rs, `wire::encode_scrub`): all
+ * but the rows' written bytes, which come last, their length in the 8 bytes after the
+ * first. The merges that give the rows their verdicts (mergeRefusals, mergeVerdicts) read
+ * only the head, so only it is copied into the engine: about a third of the result. An
+ * error's result is all head.
+ * @param {Uint8Array} bytes
+ * @returns {Uint8Array}
+ */
+function scrubHead(bytes) {
+  if (bytes.length < 9 || bytes[0] !== 0) return bytes;
+  const data = new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getBigUint64(0, true);
+  return data <= BigInt(bytes.length - 9) ? bytes.subarray(0, bytes.length - Number(data)) : bytes;
 }
 
 /**

@@ -5,7 +5,7 @@ use time::Date;
 
 use crate::policy::{ConsentRule, DateOrder, DEFAULT_GRANTED};
 use crate::rules::dates;
-use crate::rules::dedupe::{FastMap, FastSet};
+use crate::rules::dedupe::{FastMap, FastSet, ShortCells};
 
 /// At most this many distinct consent values are listed in the report; the rest are
 /// counted under `otherValues` so a free-text column cannot grow memory without bound.
@@ -42,6 +42,8 @@ pub struct ConsentValue {
 pub struct ValueTally {
     values: Vec<(String, u64)>,
     index: FastMap<String, usize>,
+    /// The indexes of the last short values seen, in front of `index`.
+    recent: ShortCells<usize>,
     /// Whether each value means yes, once [`ValueTally::record_granted`] has asked.
     granted: Vec<Option<bool>>,
 }
@@ -65,13 +67,19 @@ impl ValueTally {
     /// Counts one row of `cell`'s value: its index in `values`.
     fn slot(&mut self, cell: &str) -> usize {
         let value = cell.trim();
-        match self.index.get(value) {
-            Some(&i) => {
-                self.values[i].1 += 1;
+        let i = match self.recent.get(value.as_bytes()) {
+            Some(i) => i,
+            None => {
+                let i = match self.index.get(value) {
+                    Some(&i) => i,
+                    None => self.push(value, 0),
+                };
+                self.recent.put(value.as_bytes(), i);
                 i
             }
-            None => self.push(value, 1),
-        }
+        };
+        self.values[i].1 += 1;
+        i
     }
 
     /// A value not seen before, on `rows` rows: its index.
@@ -102,6 +110,7 @@ impl ValueTally {
     pub fn clear(&mut self) {
         self.values.clear();
         self.index.clear();
+        self.recent.clear();
         self.granted.clear();
     }
 }

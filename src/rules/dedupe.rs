@@ -1,7 +1,8 @@
 //! Dedupe: a number is kept once, in its first kept row.
 //!
 //! Also the fast seeded hashing of the `u64` E.164 keys that the rules' maps share
-//! ([`FastMap`], [`FastSet`]): one folded multiply a key instead of SipHash.
+//! ([`FastMap`], [`FastSet`]): one folded multiply a key instead of SipHash; and the
+//! small table of short cells in front of the consent and region maps ([`ShortCells`]).
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};

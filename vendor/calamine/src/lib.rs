@@ -862,7 +862,8 @@ impl<T: CellType> Range<T> {
     /// so a few cells far apart (a damaged or crafted file of a few KB) asked for
     /// gigabytes, and the allocation's failure aborts the process (a trap in wasm).
     pub fn try_from_sparse(cells: Vec<Cell<T>>) -> Result<Range<T>, RangeTooBig> {
-        if let Some(((row_start, col_start), (row_end, col_end))) = sparse_span(&cells) {
+        let span = sparse_span(&cells);
+        if let Some(((row_start, col_start), (row_end, col_end))) = span {
             let too_big = RangeTooBig {
                 rows: u64::from(row_end - row_start) + 1,
                 columns: u64::from(col_end - col_start) + 1,
@@ -871,7 +872,7 @@ impl<T: CellType> Range<T> {
                 return Err(too_big);
             }
         }
-        Ok(Range::from_sparse(cells))
+        Ok(Range::from_sparse_in(cells, span))
     }
 
     /// Creates a `Range` from a sparse vector of cells.
@@ -908,7 +909,13 @@ impl<T: CellType> Range<T> {
     ///
     pub fn from_sparse(cells: Vec<Cell<T>>) -> Range<T> {
         // PATCH(phonescrub) 11: the bounds found by `sparse_span`, shared with `try_from_sparse`.
-        let Some(((row_start, col_start), (row_end, col_end))) = sparse_span(&cells) else {
+        let span = sparse_span(&cells);
+        Range::from_sparse_in(cells, span)
+    }
+
+    /// PATCH(phonescrub) 11: [`Range::from_sparse`] of cells whose span is known.
+    fn from_sparse_in(cells: Vec<Cell<T>>, span: Option<((u32, u32), (u32, u32))>) -> Range<T> {
+        let Some(((row_start, col_start), (row_end, col_end))) = span else {
             return Range::empty();
         };
         let cols = (col_end - col_start + 1) as usize;

@@ -94,6 +94,8 @@ pub enum XlsbError {
 }
 
 from_err!(std::io::Error, XlsbError, Io);
+// PATCH(phonescrub) 11
+from_err!(crate::RangeTooBig, XlsbError, RangeTooBig);
 from_err!(zip::result::ZipError, XlsbError, Zip);
 from_err!(quick_xml::Error, XlsbError, Xml);
 from_err!(quick_xml::events::attributes::AttrError, XlsbError, XmlAttr);
@@ -131,13 +133,6 @@ impl std::fmt::Display for XlsbError {
             XlsbError::WorksheetNotFound(name) => write!(f, "Worksheet '{name}' not found"),
             XlsbError::Encoding(e) => write!(f, "XML encoding error: {e}"),
         }
-    }
-}
-
-// PATCH(phonescrub) 11
-impl From<crate::RangeTooBig> for XlsbError {
-    fn from(e: crate::RangeTooBig) -> XlsbError {
-        XlsbError::RangeTooBig(e)
     }
 }
 

@@ -153,6 +153,8 @@ pub enum XlsxError {
 }
 
 from_err!(std::io::Error, XlsxError, Io);
+// PATCH(phonescrub) 11
+from_err!(crate::RangeTooBig, XlsxError, RangeTooBig);
 from_err!(zip::result::ZipError, XlsxError, Zip);
 from_err!(crate::vba::VbaError, XlsxError, Vba);
 from_err!(quick_xml::Error, XlsxError, Xml);
@@ -209,13 +211,6 @@ impl std::fmt::Display for XlsxError {
                 write!(f, "Pivot Table '{pt}' was not found on worksheet")
             }
         }
-    }
-}
-
-// PATCH(phonescrub) 11
-impl From<crate::RangeTooBig> for XlsxError {
-    fn from(e: crate::RangeTooBig) -> XlsxError {
-        XlsxError::RangeTooBig(e)
     }
 }
 

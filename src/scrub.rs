@@ -768,6 +768,13 @@ pub(crate) struct RowMeta {
 }
 
 /// Rows decided but for dedupe, ready to merge: a part read in parallel, or a batch.
+/// The room a part's rows and written bytes are given at once ([`scrub_part`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PartRoom {
+    pub(crate) rows: usize,
+    pub(crate) bytes: usize,
+}
+
 /// Opaque outside the engine ([`crate::parallel`]).
 #[derive(Debug, Default)]
 pub struct ScrubPart {
@@ -977,16 +984,22 @@ impl Rows for ScrubRows<'_, '_> {
 }
 
 /// Decides one part of a list read in parallel but for dedupe (see [`scan_part`]).
+/// `room` is what the part's rows and written bytes are expected to need (see
+/// [`crate::parallel::PartEngine::scrub_part`]): given at once, they are not grown (and
+/// copied) again and again as the part is read.
 pub(crate) fn scrub_part(
     scrubber: &Scrubber,
     plan: &Plan,
     sniffed: &input::Sniffed,
     bytes: &[u8],
     last: bool,
+    room: PartRoom,
 ) -> Result<ScrubPart> {
     let mut source = input::open_part(bytes, sniffed, last);
     let mut part = ScrubPart {
         matched: vec![0; scrubber.suppression.lists().len()],
+        rows: Vec::with_capacity(room.rows),
+        bytes: Vec::with_capacity(room.bytes),
         ..ScrubPart::default()
     };
     struct Part<'a, 'p>(RowEval<'a>, &'p mut ScrubPart);
@@ -1173,7 +1186,15 @@ impl Merger {
         removed: &mut dyn Write,
     ) -> Result<()> {
         let verdicts = self.verdicts(part, ahead);
-        write_rows(part, &verdicts, lines, self.style, cleaned, removed)
+        write_rows(
+            &part.rows,
+            &part.bytes,
+            &verdicts,
+            lines,
+            self.style,
+            cleaned,
+            removed,
+        )
     }
 
     /// Each row's final reasons, in list order: dedupe (a number is kept once, in its first
@@ -1266,14 +1287,15 @@ impl Scrubber {
 /// row) then inline; the reason codes are joined once per distinct set, and line numbers
 /// written without allocating.
 pub(crate) fn write_rows<C: Write + ?Sized, R: Write + ?Sized>(
-    part: &ScrubPart,
+    rows: &[RowMeta],
+    bytes: &[u8],
     verdicts: &[Reasons],
     lines: u64,
     style: RowStyle,
     cleaned: &mut C,
     removed: &mut R,
 ) -> Result<()> {
-    if verdicts.len() != part.rows.len() {
+    if verdicts.len() != rows.len() {
         return Err(Error::input("a part's verdicts do not match its rows"));
     }
     // The few distinct reason sets a part has, each joined once.
@@ -1289,10 +1311,10 @@ pub(crate) fn write_rows<C: Write + ?Sized, R: Write + ?Sized>(
         joined[i].1.as_bytes()
     }
     let mut at = 0;
-    for (row, &reasons) in part.rows.iter().zip(verdicts) {
+    for (row, &reasons) in rows.iter().zip(verdicts) {
         let (len, alt) = (row.len as usize, row.alt as usize);
-        let main = &part.bytes[at..at + len];
-        let second = &part.bytes[at + len..at + len + alt];
+        let main = &bytes[at..at + len];
+        let second = &bytes[at + len..at + len + alt];
         at += len + alt;
         if style.flag || reasons.is_empty() {
             cleaned.write_all(main)?;

@@ -173,14 +173,16 @@ pub fn run(step: u32) -> Result<(Report, Vec<u8>, Vec<u8>)> {
     for (i, bytes) in kept.iter().enumerate() {
         let (verdicts, _) = job.merge_verdicts(src, i, parallel::decode_scrub_rows(bytes))?;
         let verdicts = verdicts.ok_or_else(|| broken("a part"))?;
-        let out = engine.write_part_bytes(bytes, &verdicts)?;
-        let cleaned_len = out
+        let (kept_rows, removed_rows) = engine.write_part_bytes(bytes, &verdicts)?;
+        let cleaned_len = kept_rows
             .get(..8)
             .and_then(|b| b.try_into().ok())
             .map(u64::from_le_bytes);
-        let split = 8 + cleaned_len.ok_or_else(|| broken("a written part"))? as usize;
-        cleaned.extend_from_slice(&out[8..split]);
-        removed.extend_from_slice(&out[split..]);
+        if cleaned_len != Some(kept_rows.len() as u64 - 8) {
+            return Err(broken("a written part"));
+        }
+        cleaned.extend_from_slice(&kept_rows[8..]);
+        removed.extend_from_slice(&removed_rows);
     }
     let report = job.finish(src)?;
     Ok((report, cleaned, removed))

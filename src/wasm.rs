@@ -518,8 +518,9 @@ impl ParallelScrub {
 #[wasm_bindgen]
 pub struct PartWorker {
     engine: crate::parallel::PartEngine,
-    /// The last `scrub` or `write` result, until `takeResult`.
-    result: Vec<u8>,
+    /// The last `scrub` or `write` result, until `takeResult`: the first buffer, then
+    /// the second (a written part's removed rows; else empty).
+    result: (Vec<u8>, Vec<u8>),
 }
 
 #[wasm_bindgen]
@@ -529,7 +530,7 @@ impl PartWorker {
     pub fn new(context: &str) -> Result<PartWorker, JsValue> {
         Ok(PartWorker {
             engine: crate::parallel::PartEngine::new(context).map_err(to_js_error)?,
-            result: Vec::new(),
+            result: Default::default(),
         })
     }
 
@@ -547,8 +548,8 @@ impl PartWorker {
 
     /// Decides one part but for dedupe: the result's length (see `takeResult`).
     pub fn scrub(&mut self, bytes: &[u8], last: bool) -> usize {
-        self.result = self.engine.scrub_part_bytes(bytes, last);
-        self.result.len()
+        self.result = (self.engine.scrub_part_bytes(bytes, last), Vec::new());
+        self.result.0.len()
     }
 
     /// Writes a decided part's rows with the final reasons `mergeVerdicts` gave. The
@@ -559,23 +560,26 @@ impl PartWorker {
             .engine
             .write_part_bytes(part, verdicts)
             .map_err(to_js_error)?;
-        Ok(self.result.len())
+        Ok(self.result.0.len() + self.result.1.len())
     }
 
     /// Copies the last `scrub` or `write` result to the start of `out` and lets it go;
     /// a `RangeError` (and the result kept) when `out` is shorter than it.
     #[wasm_bindgen(js_name = takeResult)]
     pub fn take_result(&mut self, out: &Uint8Array) -> Result<(), JsValue> {
-        let len = self.result.len();
-        if (out.length() as usize) < len {
+        let (first, second) = (self.result.0.len(), self.result.1.len());
+        if (out.length() as usize) < first + second {
             return Err(js_sys::RangeError::new(&format!(
-                "takeResult: the result is {len} bytes, the buffer {}",
+                "takeResult: the result is {} bytes, the buffer {}",
+                first + second,
                 out.length()
             ))
             .into());
         }
-        out.subarray(0, len as u32).copy_from(&self.result);
-        self.result = Vec::new();
+        out.subarray(0, first as u32).copy_from(&self.result.0);
+        out.subarray(first as u32, (first + second) as u32)
+            .copy_from(&self.result.1);
+        self.result = Default::default();
         Ok(())
     }
 }

@@ -69,7 +69,7 @@ test('the engine warms up once loaded: warm() reports every step; it scrubs befo
     return { kept: report.rowsKept, warm, again };
   });
   assert.equal(out.kept, 1);
-  assert.equal(out.warm.steps, 10, 'every step of src/warm.rs (STEPS) ran');
+  assert.equal(out.warm.steps, 40, 'every step of src/warm.rs (STEPS) ran');
   assert.ok(out.warm.ms > 0);
   assert.deepEqual(out.again, out.warm, 'a second call gives the same warm-up');
 });

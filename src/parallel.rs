@@ -825,10 +825,9 @@ impl PartEngine {
     }
 
     /// Writes a scrub part's rows (`part`: [`PartEngine::scrub_part_bytes`]) with the final
-    /// reasons [`Coordinator::merge_verdicts`] gave for it: the cleaned rows' bytes after
-    /// their length as 8 bytes (little-endian), and the removed rows' bytes, as the merge
-    /// would have written them. (Two buffers, so that the removed rows are not copied
-    /// once more to follow the cleaned ones: the caller copies both out.)
+    /// reasons [`Coordinator::merge_verdicts`] gave for it: the cleaned rows' bytes and the
+    /// removed rows' bytes, as the merge would have written them. (Two buffers, so that
+    /// the removed rows are not copied once more to follow the cleaned ones.)
     pub fn write_part_bytes(&self, part: &[u8], verdicts: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
         // The rows' bytes are read where they are, not copied out of the part first.
         let (part, bytes) = wire::decode_scrub_borrowed(part)?;
@@ -836,8 +835,7 @@ impl PartEngine {
         // Room for every row's bytes and its added fields (a line number and reason codes,
         // or a status) in either list, so that neither grows (each growth a copy).
         let room = bytes.len() + 48 * part.rows.len();
-        let mut cleaned = Vec::with_capacity(8 + room);
-        cleaned.extend_from_slice(&[0u8; 8]);
+        let mut cleaned = Vec::with_capacity(room);
         let mut removed = Vec::with_capacity(room);
         scrub::write_rows(
             &part.rows,
@@ -848,8 +846,6 @@ impl PartEngine {
             &mut cleaned,
             &mut removed,
         )?;
-        let len = (cleaned.len() - 8) as u64;
-        cleaned[..8].copy_from_slice(&len.to_le_bytes());
         Ok((cleaned, removed))
     }
 }
@@ -1459,17 +1455,41 @@ mod tests {
         assert_eq!(line_start_after(&[b'x'; 9000][..], 10).unwrap(), None);
     }
 
-    /// The report's SHA-256 of `list` scrubbed in parts of 4 KiB, merged here, with
-    /// `hash(coordinator, i, part, last)` called before each part's merge.
-    fn sha_when(list: &[u8], hash: impl Fn(&mut Coordinator, usize, &[u8], bool)) -> String {
-        let policy = crate::Policy::from_json(r#"{"phoneColumn":"phone","defaultRegion":"GB"}"#);
+    /// A job for `list` under `policy` (JSON, scrubbed on 2026-01-01) cut into parts of
+    /// `part_bytes`, and a part engine for it.
+    fn job_in_parts(list: &[u8], policy: &str, part_bytes: u64) -> (Coordinator, PartEngine) {
+        let policy = crate::Policy::from_json(policy).unwrap();
         let today = crate::rules::dates::parse_iso("2026-01-01").unwrap();
-        let scrubber = Scrubber::new(policy.unwrap(), today).unwrap();
-        let layout = layout(&scrubber, list, 4096)
+        let scrubber = Scrubber::new(policy, today).unwrap();
+        let layout = layout(&scrubber, list, part_bytes)
             .unwrap()
             .expect("cut into parts");
         let mut job = Coordinator::with_layout(scrubber, layout).unwrap();
         let engine = PartEngine::new(&job.context_json()).unwrap();
+        (job, engine)
+    }
+
+    /// Rows of a GB number (one of 50) and its consent, `refuses(i)` saying "no", each
+    /// after a row whose phone cell is a formula (an invalid number).
+    fn consent_list(rows: usize, refuses: impl Fn(usize) -> bool) -> String {
+        let mut list = String::from("phone,consent\n");
+        for i in 0..rows {
+            let consent = if refuses(i) { "no" } else { "yes" };
+            list += &format!("+4412129410{:02},{consent}\n\"=1+{i}\",yes\n", i % 50);
+        }
+        list
+    }
+
+    const CONSENT_POLICY: &str = r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"},"dedupe":true}"#;
+
+    /// The report's SHA-256 of `list` scrubbed in parts of 4 KiB, merged here, with
+    /// `hash(coordinator, i, part, last)` called before each part's merge.
+    fn sha_when(list: &[u8], hash: impl Fn(&mut Coordinator, usize, &[u8], bool)) -> String {
+        let (mut job, engine) = job_in_parts(
+            list,
+            r#"{"phoneColumn":"phone","defaultRegion":"GB"}"#,
+            4096,
+        );
         let (mut cleaned, mut removed) = (Vec::new(), Vec::new());
         job.start_scrub(list, &mut cleaned, &mut removed).unwrap();
         let parts = job.parts().to_vec();
@@ -1496,22 +1516,9 @@ mod tests {
 
     #[test]
     fn the_merges_of_verdicts_need_only_a_scrub_results_head() {
-        let mut list = String::from("phone,consent\n");
-        for i in 0..400 {
-            let consent = if i % 7 == 3 { "no" } else { "yes" };
-            list += &format!("+4412129410{:02},{consent}\n\"=1+{i}\",yes\n", i % 50);
-        }
-        let policy = crate::Policy::from_json(
-            r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"},"dedupe":true}"#,
-        );
-        let today = crate::rules::dates::parse_iso("2026-01-01").unwrap();
-        let scrubber = Scrubber::new(policy.unwrap(), today).unwrap();
-        let layout = layout(&scrubber, list.as_bytes(), 4096)
-            .unwrap()
-            .expect("cut into parts");
-        let (start, end) = layout.parts[0];
-        let mut job = Coordinator::with_layout(scrubber, layout).unwrap();
-        let engine = PartEngine::new(&job.context_json()).unwrap();
+        let list = consent_list(400, |i| i % 7 == 3);
+        let (job, engine) = job_in_parts(list.as_bytes(), CONSENT_POLICY, 4096);
+        let (start, end) = job.parts()[0];
         let result = engine.scrub_part_bytes(&list.as_bytes()[start as usize..end as usize], false);
         let whole = decode_scrub(&result).unwrap();
         assert!(whole.rows.len() > 100, "{} rows", whole.rows.len());
@@ -1534,27 +1541,11 @@ mod tests {
 
     #[test]
     fn parts_get_room_like_the_last_and_are_written_from_whole_results_only() {
-        let mut list = String::from("phone,consent\n");
-        for i in 0..2000 {
-            let consent = if i % 50 < 5 && i % 7 == 3 {
-                "no"
-            } else {
-                "yes"
-            };
-            list += &format!("+4412129410{:02},{consent}\n\"=1+{i}\",yes\n", i % 50);
-        }
-        let policy = crate::Policy::from_json(
-            r#"{"phoneColumn":"phone","defaultRegion":"GB","consent":{"column":"consent"},"dedupe":true}"#,
-        );
-        let today = crate::rules::dates::parse_iso("2026-01-01").unwrap();
-        let scrubber = Scrubber::new(policy.unwrap(), today).unwrap();
-        let layout = layout(&scrubber, list.as_bytes(), 8192)
-            .unwrap()
-            .expect("cut into parts");
-        let parts = layout.parts.clone();
+        // Five numbers refused by some row (none of their rows kept), the others kept once.
+        let list = consent_list(2000, |i| i % 50 < 5 && i % 7 == 3);
+        let (mut job, engine) = job_in_parts(list.as_bytes(), CONSENT_POLICY, 8192);
+        let parts = job.parts().to_vec();
         assert!(parts.len() >= 4, "{} parts", parts.len());
-        let mut job = Coordinator::with_layout(scrubber, layout).unwrap();
-        let engine = PartEngine::new(&job.context_json()).unwrap();
         let bytes = |i: usize| &list.as_bytes()[parts[i].0 as usize..parts[i].1 as usize];
         // Before any part: a row every 64 bytes, as many bytes written as read.
         let first = engine.room(bytes(0).len());
@@ -1599,9 +1590,7 @@ mod tests {
             .write_part_bytes(&result[..result.len() - 1], &verdicts)
             .is_err());
         let (kept, gone) = engine.write_part_bytes(result, &verdicts).unwrap();
-        let count = u64::from_le_bytes(kept[..8].try_into().unwrap());
-        assert_eq!(count, kept.len() as u64 - 8);
-        let kept = String::from_utf8(kept[8..].to_vec()).unwrap();
+        let kept = String::from_utf8(kept).unwrap();
         let gone = String::from_utf8(gone).unwrap();
         assert!(
             kept.lines().count() > 20 && gone.lines().count() > 100,

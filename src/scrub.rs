@@ -767,7 +767,6 @@ pub(crate) struct RowMeta {
     pub(crate) alt: u32,
 }
 
-/// Rows decided but for dedupe, ready to merge: a part read in parallel, or a batch.
 /// The room a part's rows and written bytes are given at once ([`scrub_part`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct PartRoom {
@@ -775,6 +774,7 @@ pub(crate) struct PartRoom {
     pub(crate) bytes: usize,
 }
 
+/// Rows decided but for dedupe, ready to merge: a part read in parallel, or a batch.
 /// Opaque outside the engine ([`crate::parallel`]).
 #[derive(Debug, Default)]
 pub struct ScrubPart {

@@ -177,14 +177,7 @@ pub fn run(step: u32) -> Result<(Report, Vec<u8>, Vec<u8>)> {
         let (verdicts, _) = job.merge_verdicts(src, i, parallel::decode_scrub_rows(bytes))?;
         let verdicts = verdicts.ok_or_else(|| broken("a part"))?;
         let (kept_rows, removed_rows) = engine.write_part_bytes(bytes, &verdicts)?;
-        let cleaned_len = kept_rows
-            .get(..8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_le_bytes);
-        if cleaned_len != Some(kept_rows.len() as u64 - 8) {
-            return Err(broken("a written part"));
-        }
-        cleaned.extend_from_slice(&kept_rows[8..]);
+        cleaned.extend_from_slice(&kept_rows);
         removed.extend_from_slice(&removed_rows);
     }
     let report = job.finish(src)?;

@@ -518,9 +518,8 @@ impl ParallelScrub {
 #[wasm_bindgen]
 pub struct PartWorker {
     engine: crate::parallel::PartEngine,
-    /// The last `scrub` or `write` result, until `takeResult`: the first buffer, then
-    /// the second (a written part's removed rows; else empty).
-    result: (Vec<u8>, Vec<u8>),
+    /// The last `scrub` or `write` result, until `takeResult`: its pieces, in order.
+    result: Vec<Vec<u8>>,
 }
 
 #[wasm_bindgen]
@@ -530,7 +529,7 @@ impl PartWorker {
     pub fn new(context: &str) -> Result<PartWorker, JsValue> {
         Ok(PartWorker {
             engine: crate::parallel::PartEngine::new(context).map_err(to_js_error)?,
-            result: Default::default(),
+            result: Vec::new(),
         })
     }
 
@@ -548,38 +547,40 @@ impl PartWorker {
 
     /// Decides one part but for dedupe: the result's length (see `takeResult`).
     pub fn scrub(&mut self, bytes: &[u8], last: bool) -> usize {
-        self.result = (self.engine.scrub_part_bytes(bytes, last), Vec::new());
-        self.result.0.len()
+        self.result = vec![self.engine.scrub_part_bytes(bytes, last)];
+        self.result[0].len()
     }
 
     /// Writes a decided part's rows with the final reasons `mergeVerdicts` gave. The
     /// result (see `takeResult`) is the cleaned rows' length (8 bytes, little-endian), the
     /// cleaned rows, the removed rows; returns its length.
     pub fn write(&mut self, part: &[u8], verdicts: &[u8]) -> Result<usize, JsValue> {
-        self.result = self
+        let (cleaned, removed) = self
             .engine
             .write_part_bytes(part, verdicts)
             .map_err(to_js_error)?;
-        Ok(self.result.0.len() + self.result.1.len())
+        let len = (cleaned.len() as u64).to_le_bytes().to_vec();
+        self.result = vec![len, cleaned, removed];
+        Ok(self.result.iter().map(Vec::len).sum())
     }
 
     /// Copies the last `scrub` or `write` result to the start of `out` and lets it go;
     /// a `RangeError` (and the result kept) when `out` is shorter than it.
     #[wasm_bindgen(js_name = takeResult)]
     pub fn take_result(&mut self, out: &Uint8Array) -> Result<(), JsValue> {
-        let (first, second) = (self.result.0.len(), self.result.1.len());
-        if (out.length() as usize) < first + second {
+        let len: usize = self.result.iter().map(Vec::len).sum();
+        if (out.length() as usize) < len {
             return Err(js_sys::RangeError::new(&format!(
-                "takeResult: the result is {} bytes, the buffer {}",
-                first + second,
+                "takeResult: the result is {len} bytes, the buffer {}",
                 out.length()
             ))
             .into());
         }
-        out.subarray(0, first as u32).copy_from(&self.result.0);
-        out.subarray(first as u32, (first + second) as u32)
-            .copy_from(&self.result.1);
-        self.result = Default::default();
+        let mut at = 0;
+        for piece in std::mem::take(&mut self.result) {
+            out.subarray(at, at + piece.len() as u32).copy_from(&piece);
+            at += piece.len() as u32;
+        }
         Ok(())
     }
 }
